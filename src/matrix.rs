@@ -1,0 +1,183 @@
+//! Matrix products, the one place the engine chooses how to multiply.
+//!
+//! All matrices are dense and addressed by strides: element (i, j) of a matrix `x` with row
+//! stride `rs` and column stride `cs` is `x[i·rs + j·cs]`. That lets one routine compute
+//! `X·Wᵀ`, `dZᵀ·X` and `dZ·W` without copying a transpose. The output is always a contiguous
+//! row-major `m × n` block.
+//!
+//! Small products (the worked example, iris) run a direct loop with no set-up cost; larger ones
+//! go to the `gemm` crate (AVX-512 kernels via its `x86-v4` feature), on both cores past
+//! [`PARALLEL_FLOPS`]. See README "Performance" for how the thresholds were measured.
+
+use crate::float::Float;
+
+/// Below this many multiply-adds (m·n·k), a direct loop beats the GEMM kernel's set-up.
+pub const DIRECT_LOOP_MAX: usize = 4096;
+/// From this many multiply-adds on, the GEMM runs on all rayon threads.
+pub const PARALLEL_FLOPS: usize = 1 << 20;
+
+/// A read-only strided matrix view.
+#[derive(Clone, Copy)]
+pub struct View<'a, F> {
+    pub data: &'a [F],
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl<'a, F> View<'a, F> {
+    /// A row-major matrix with `cols` columns.
+    pub fn rows(data: &'a [F], cols: usize) -> Self {
+        View {
+            data,
+            rs: cols,
+            cs: 1,
+        }
+    }
+    /// The transpose of a row-major matrix with `cols` columns.
+    pub fn transposed(data: &'a [F], cols: usize) -> Self {
+        View {
+            data,
+            rs: 1,
+            cs: cols,
+        }
+    }
+}
+
+/// `c = a·b` (or `c += a·b` when `accumulate`), `a` is m×k, `b` is k×n, `c` is row-major m×n.
+pub fn matmul<F: Float>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: View<F>,
+    b: View<F>,
+    c: &mut [F],
+    accumulate: bool,
+) {
+    assert!(c.len() >= m * n, "output too small");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k > 0 {
+        // Bounds of the last element each view is read at.
+        assert!(
+            a.data.len() > (m - 1) * a.rs + (k - 1) * a.cs,
+            "lhs too small"
+        );
+        assert!(
+            b.data.len() > (k - 1) * b.rs + (n - 1) * b.cs,
+            "rhs too small"
+        );
+    }
+    let flops = m * n * k;
+    if flops <= DIRECT_LOOP_MAX {
+        direct(m, n, k, a, b, c, accumulate);
+        return;
+    }
+    let parallelism = if flops >= PARALLEL_FLOPS && rayon::current_num_threads() > 1 {
+        gemm::Parallelism::Rayon(0)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: the asserts above bound every index the kernel reads (a, b) and writes (c: m×n
+    // contiguous, row stride n); the three buffers are distinct borrows, so c aliases neither.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a.cs as isize,
+            a.rs as isize,
+            b.data.as_ptr(),
+            b.cs as isize,
+            b.rs as isize,
+            F::ONE,
+            F::ONE,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+/// The textbook triple loop, for products too small to amortise a kernel's set-up.
+#[inline]
+fn direct<F: Float>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: View<F>,
+    b: View<F>,
+    c: &mut [F],
+    accumulate: bool,
+) {
+    for i in 0..m {
+        for j in 0..n {
+            let mut sum = if accumulate { c[i * n + j] } else { F::ZERO };
+            for p in 0..k {
+                sum += a.data[i * a.rs + p * a.cs] * b.data[p * b.rs + j * b.cs];
+            }
+            c[i * n + j] = sum;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(m: usize, n: usize, k: usize, a: &[f64], b: &[f64]) -> Vec<f64> {
+        let mut c = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                for p in 0..k {
+                    c[i * n + j] += a[i * k + p] * b[p * n + j];
+                }
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn gemm_and_direct_agree_with_naive_for_all_layouts() {
+        for &(m, n, k) in &[(2, 3, 4), (1, 1, 1), (37, 29, 41), (130, 70, 90)] {
+            let a: Vec<f64> = (0..m * k).map(|x| ((x * 7) % 13) as f64 - 6.0).collect();
+            let b: Vec<f64> = (0..k * n).map(|x| ((x * 5) % 11) as f64 - 5.0).collect();
+            let want = naive(m, n, k, &a, &b);
+            // plain
+            let mut c = vec![0.0; m * n];
+            matmul(m, n, k, View::rows(&a, k), View::rows(&b, n), &mut c, false);
+            assert_eq!(c, want);
+            // a stored transposed (k×m), b stored transposed (n×k)
+            let mut at = vec![0.0; m * k];
+            let mut bt = vec![0.0; k * n];
+            for i in 0..m {
+                for p in 0..k {
+                    at[p * m + i] = a[i * k + p];
+                }
+            }
+            for p in 0..k {
+                for j in 0..n {
+                    bt[j * k + p] = b[p * n + j];
+                }
+            }
+            let mut c2 = vec![1.0; m * n];
+            matmul(
+                m,
+                n,
+                k,
+                View::transposed(&at, m),
+                View::transposed(&bt, k),
+                &mut c2,
+                true,
+            );
+            let want_acc: Vec<f64> = want.iter().map(|x| x + 1.0).collect();
+            assert_eq!(c2, want_acc);
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! A multi-layer perceptron: dense layers over one flat parameter vector, with the forward and
+//! backward pass over a batch.
+//!
+//! Shapes, for a batch of B samples and a layer of U units fed by I inputs:
+//! - input `X` `[B × I]`, weights `W` `[U × I]` (one row per unit), bias `b` `[U]` or `[1]` shared;
+//! - forward: `Z = X·Wᵀ + b` `[B × U]`, `A = f(Z)`;
+//! - backward, given `dZ = ∂E/∂Z` (the output layer's comes from the loss, with 1/B in it):
+//!   `∂E/∂W = dZᵀ·X` `[U × I]`; `∂E/∂b_u = Σ_b dZ_bu` (per unit) or `Σ_b Σ_u dZ_bu` (shared: one
+//!   parameter used by every unit, so its gradient is the sum of theirs); and for the layer below
+//!   `∂E/∂X = dZ·W` `[B × I]`, then `dZ_below = ∂E/∂X ⊙ f'(Z_below)`.
+//!
+//! Nothing here allocates after [`Workspace::new`]: a training step reuses its buffers.
+
+use crate::activation::Activation;
+use crate::config_err;
+use crate::error::Result;
+use crate::float::Float;
+use crate::loss::Loss;
+use crate::matrix::{matmul, View};
+use serde::{Deserialize, Serialize};
+
+/// How a layer's bias is shared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BiasKind {
+    /// One bias per unit (the usual dense layer).
+    PerUnit,
+    /// One bias shared by every unit of the layer (the worked example's b1, b2).
+    Shared,
+}
+
+/// The shape of one dense layer and where its parameters sit in [`Network::params`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layer {
+    pub inputs: usize,
+    pub units: usize,
+    pub activation: Activation,
+    pub bias: BiasKind,
+    /// Offset of the `[units × inputs]` weights in the flat parameter vector.
+    pub weight_offset: usize,
+    /// Offset of the bias (`units` values, or 1 when shared).
+    pub bias_offset: usize,
+}
+
+impl Layer {
+    pub fn weight_count(&self) -> usize {
+        self.units * self.inputs
+    }
+    pub fn bias_count(&self) -> usize {
+        match self.bias {
+            BiasKind::PerUnit => self.units,
+            BiasKind::Shared => 1,
+        }
+    }
+}
+
+/// What a layer is, before its parameters exist.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerShape {
+    pub units: usize,
+    pub activation: Activation,
+    pub bias: BiasKind,
+}
+
+/// A feed-forward network and its loss. All parameters live in `params`, layer by layer
+/// (weights, then bias), so an optimizer updates them in one flat loop.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network<F> {
+    pub inputs: usize,
+    pub layers: Vec<Layer>,
+    pub loss: Loss,
+    pub params: Vec<F>,
+}
+
+impl<F: Float> Network<F> {
+    /// A network with every parameter zero; checks that the shapes and the loss fit together.
+    pub fn new(inputs: usize, shapes: &[LayerShape], loss: Loss) -> Result<Self> {
+        if inputs == 0 {
+            return config_err!("the network needs at least one input (`inputs` is 0)");
+        }
+        if shapes.is_empty() {
+            return config_err!("the network needs at least one layer ([[layers]] is empty)");
+        }
+        let mut layers = Vec::with_capacity(shapes.len());
+        let mut fan_in = inputs;
+        let mut offset = 0usize;
+        for (i, s) in shapes.iter().enumerate() {
+            if s.units == 0 {
+                return config_err!("layer {}: `units` is 0, expected at least 1", i + 1);
+            }
+            if s.activation == Activation::Softmax && i + 1 != shapes.len() {
+                return config_err!(
+                    "layer {}: softmax is only allowed on the output layer (layer {})",
+                    i + 1,
+                    shapes.len()
+                );
+            }
+            let mut layer = Layer {
+                inputs: fan_in,
+                units: s.units,
+                activation: s.activation,
+                bias: s.bias,
+                weight_offset: offset,
+                bias_offset: 0,
+            };
+            offset = offset.checked_add(layer.weight_count()).ok_or_else(|| {
+                crate::Error::TooLarge("the network has too many parameters".into())
+            })?;
+            layer.bias_offset = offset;
+            offset += layer.bias_count();
+            fan_in = s.units;
+            layers.push(layer);
+        }
+        let output = layers.last().expect("non-empty").activation;
+        if let Some(required) = loss.required_activation() {
+            if output != required {
+                return config_err!(
+                    "loss `{}` needs a {} output layer, but layer {} uses {} (use {} there, or loss `half_sse`/`mse`)",
+                    loss.name(),
+                    required.name(),
+                    layers.len(),
+                    output.name(),
+                    required.name()
+                );
+            }
+        }
+        Ok(Network {
+            inputs,
+            layers,
+            loss,
+            params: vec![F::ZERO; offset],
+        })
+    }
+
+    /// Number of output units.
+    pub fn outputs(&self) -> usize {
+        self.layers.last().map_or(0, |l| l.units)
+    }
+
+    pub fn weights(&self, layer: usize) -> &[F] {
+        let l = &self.layers[layer];
+        &self.params[l.weight_offset..l.weight_offset + l.weight_count()]
+    }
+    pub fn weights_mut(&mut self, layer: usize) -> &mut [F] {
+        let l = &self.layers[layer];
+        let range = l.weight_offset..l.weight_offset + l.weight_count();
+        &mut self.params[range]
+    }
+    pub fn bias(&self, layer: usize) -> &[F] {
+        let l = &self.layers[layer];
+        &self.params[l.bias_offset..l.bias_offset + l.bias_count()]
+    }
+    pub fn bias_mut(&mut self, layer: usize) -> &mut [F] {
+        let l = &self.layers[layer];
+        let range = l.bias_offset..l.bias_offset + l.bias_count();
+        &mut self.params[range]
+    }
+
+    /// The same network in another float type (values converted through f64).
+    pub fn cast<G: Float>(&self) -> Network<G> {
+        Network {
+            inputs: self.inputs,
+            layers: self.layers.clone(),
+            loss: self.loss,
+            params: self
+                .params
+                .iter()
+                .map(|&p| G::from_f64(p.to_f64()))
+                .collect(),
+        }
+    }
+
+    /// Forward pass of `batch` samples `x` `[batch × inputs]`; fills the workspace's `z` and `a`
+    /// and returns the outputs `[batch × outputs]`.
+    pub fn forward<'w>(&self, x: &[F], batch: usize, ws: &'w mut Workspace<F>) -> &'w [F] {
+        assert!(batch <= ws.capacity, "batch larger than the workspace");
+        assert_eq!(
+            x.len(),
+            batch * self.inputs,
+            "input is not [batch × inputs]"
+        );
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (before, rest) = ws.a.split_at_mut(l);
+            let input: &[F] = if l == 0 { x } else { &before[l - 1][..] };
+            let z = &mut ws.z[l][..batch * layer.units];
+            // Z = X·Wᵀ
+            matmul(
+                batch,
+                layer.units,
+                layer.inputs,
+                View::rows(&input[..batch * layer.inputs], layer.inputs),
+                View::transposed(self.weights(l), layer.inputs),
+                z,
+                false,
+            );
+            // + b
+            let bias = self.bias(l);
+            for row in z.chunks_exact_mut(layer.units) {
+                match layer.bias {
+                    BiasKind::PerUnit => {
+                        for (z, &b) in row.iter_mut().zip(bias) {
+                            *z += b;
+                        }
+                    }
+                    BiasKind::Shared => {
+                        for z in row.iter_mut() {
+                            *z += bias[0];
+                        }
+                    }
+                }
+            }
+            // A = f(Z)
+            let a = &mut rest[0][..batch * layer.units];
+            for (zr, ar) in z
+                .chunks_exact(layer.units)
+                .zip(a.chunks_exact_mut(layer.units))
+            {
+                layer.activation.forward_row(zr, ar);
+            }
+        }
+        let last = self.layers.len() - 1;
+        &ws.a[last][..batch * self.outputs()]
+    }
+
+    /// The batch loss of the last [`Network::forward`] against targets `t` `[batch × outputs]`.
+    pub fn loss_value(&self, t: &[F], batch: usize, ws: &Workspace<F>) -> F {
+        let last = self.layers.len() - 1;
+        self.loss
+            .value(&ws.z[last], &ws.a[last], t, batch, self.outputs())
+    }
+
+    /// Backward pass after [`Network::forward`] on the same `x`: writes ∂E/∂θ for every parameter
+    /// into `ws.grads` (same layout as `params`). The loss is the batch mean, so are the gradients.
+    pub fn backward(&self, x: &[F], t: &[F], batch: usize, ws: &mut Workspace<F>) {
+        assert_eq!(
+            t.len(),
+            batch * self.outputs(),
+            "target is not [batch × outputs]"
+        );
+        let last = self.layers.len() - 1;
+        let out = &self.layers[last];
+        self.loss.output_delta(
+            out.activation,
+            &ws.z[last],
+            &ws.a[last],
+            t,
+            batch,
+            out.units,
+            &mut ws.scratch,
+            &mut ws.dz[last],
+        );
+        for l in (0..self.layers.len()).rev() {
+            let layer = &self.layers[l];
+            let (u, i) = (layer.units, layer.inputs);
+            let dz = &ws.dz[l][..batch * u];
+            let input: &[F] = if l == 0 { x } else { &ws.a[l - 1][..batch * i] };
+            // ∂E/∂W = dZᵀ·X   [U × I]
+            let gw = &mut ws.grads[layer.weight_offset..layer.weight_offset + u * i];
+            matmul(
+                u,
+                i,
+                batch,
+                View::transposed(dz, u),
+                View::rows(input, i),
+                gw,
+                false,
+            );
+            // ∂E/∂b: column sums of dZ, or their total for a shared bias
+            let gb = &mut ws.grads[layer.bias_offset..layer.bias_offset + layer.bias_count()];
+            gb.fill(F::ZERO);
+            for row in dz.chunks_exact(u) {
+                match layer.bias {
+                    BiasKind::PerUnit => {
+                        for (g, &d) in gb.iter_mut().zip(row) {
+                            *g += d;
+                        }
+                    }
+                    BiasKind::Shared => {
+                        for &d in row {
+                            gb[0] += d;
+                        }
+                    }
+                }
+            }
+            if l == 0 {
+                break;
+            }
+            // ∂E/∂A_below = dZ·W   [B × I], then dZ_below = ∂E/∂A_below ⊙ f'(Z_below)
+            let da = &mut ws.scratch[..batch * i];
+            matmul(
+                batch,
+                i,
+                u,
+                View::rows(dz, u),
+                View::rows(self.weights(l), i),
+                da,
+                false,
+            );
+            let below = &self.layers[l - 1];
+            let (dz_all, _) = ws.dz.split_at_mut(l);
+            let dz_below = &mut dz_all[l - 1][..batch * i];
+            let z_below = &ws.z[l - 1][..batch * i];
+            let a_below = &ws.a[l - 1][..batch * i];
+            for (((zr, ar), dar), dzr) in z_below
+                .chunks_exact(i)
+                .zip(a_below.chunks_exact(i))
+                .zip(da.chunks_exact(i))
+                .zip(dz_below.chunks_exact_mut(i))
+            {
+                below.activation.backward_row(zr, ar, dar, dzr);
+            }
+        }
+    }
+
+    /// Forward, loss and backward for one batch: returns the batch loss; gradients in `ws.grads`.
+    pub fn loss_and_gradients(&self, x: &[F], t: &[F], batch: usize, ws: &mut Workspace<F>) -> F {
+        self.forward(x, batch, ws);
+        let loss = self.loss_value(t, batch, ws);
+        self.backward(x, t, batch, ws);
+        loss
+    }
+
+    /// The batch loss alone (used by finite differences and evaluation).
+    pub fn loss_only(&self, x: &[F], t: &[F], batch: usize, ws: &mut Workspace<F>) -> F {
+        self.forward(x, batch, ws);
+        self.loss_value(t, batch, ws)
+    }
+}
+
+/// Buffers for one forward and backward pass of up to `capacity` samples, allocated once.
+#[derive(Clone, Debug)]
+pub struct Workspace<F> {
+    pub capacity: usize,
+    /// Pre-activations per layer, `[capacity × units]`.
+    pub z: Vec<Vec<F>>,
+    /// Activations per layer, `[capacity × units]`.
+    pub a: Vec<Vec<F>>,
+    /// ∂E/∂Z per layer, `[capacity × units]`.
+    pub dz: Vec<Vec<F>>,
+    /// Scratch for ∂E/∂A, `[capacity × widest layer or input]`.
+    pub scratch: Vec<F>,
+    /// ∂E/∂θ in the layout of [`Network::params`].
+    pub grads: Vec<F>,
+}
+
+impl<F: Float> Workspace<F> {
+    pub fn new(net: &Network<F>, capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        let widest = net
+            .layers
+            .iter()
+            .map(|l| l.units.max(l.inputs))
+            .max()
+            .unwrap_or(0);
+        let buffers = || -> Vec<Vec<F>> {
+            net.layers
+                .iter()
+                .map(|l| vec![F::ZERO; capacity * l.units])
+                .collect()
+        };
+        Workspace {
+            capacity,
+            z: buffers(),
+            a: buffers(),
+            dz: buffers(),
+            scratch: vec![F::ZERO; capacity * widest],
+            grads: vec![F::ZERO; net.params.len()],
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! The spec file (TOML): a network, its loss and optimizer, how to train it and on what.
+//! Every field is documented in README ("The spec file").
+
+use crate::activation::Activation;
+use crate::config_err;
+use crate::error::{Error, Result};
+use crate::float::{Dtype, Float};
+use crate::loss::Loss;
+use crate::network::{BiasKind, LayerShape, Network};
+use crate::optim::{OptimizerConfig, OptimizerKind};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Deserialize;
+
+/// The worked example of the seed notes, as a spec: 2-2-1 sigmoid, shared biases, half_sse,
+/// SGD η = 0.5, one batch of two samples.
+pub const WORKED_EXAMPLE: &str = include_str!("../examples/01-worked-example.toml");
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Number of input features.
+    pub inputs: usize,
+    pub loss: Loss,
+    #[serde(default)]
+    pub dtype: Dtype,
+    pub optimizer: OptimizerSpec,
+    pub layers: Vec<LayerSpec>,
+    #[serde(default)]
+    pub training: TrainingSpec,
+    #[serde(default)]
+    pub data: Option<DataSpec>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OptimizerSpec {
+    #[serde(default = "default_kind")]
+    pub kind: OptimizerKind,
+    pub learning_rate: f64,
+    pub momentum: Option<f64>,
+    pub beta1: Option<f64>,
+    pub beta2: Option<f64>,
+    pub eps: Option<f64>,
+}
+
+fn default_kind() -> OptimizerKind {
+    OptimizerKind::Sgd
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LayerSpec {
+    pub units: usize,
+    pub activation: Activation,
+    /// One row per unit, one column per input of the layer.
+    pub weights: Option<Vec<Vec<f64>>>,
+    pub bias: Option<BiasSpec>,
+    pub init: Option<Init>,
+}
+
+/// `bias = 0.35` (one shared by the layer), `bias = [0.1, 0.2]` (one per unit), or
+/// `bias = "shared"` / `"per_unit"` (initialised to zero).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum BiasSpec {
+    Shared(f64),
+    PerUnit(Vec<f64>),
+    Kind(BiasKind),
+}
+
+/// Random initialisation of a layer's weights from `[training] seed` (biases start at 0).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Init {
+    /// Glorot uniform: U(−a, a), a = √(6 / (fan_in + fan_out)). Default for sigmoid/tanh/linear/softmax.
+    Xavier,
+    /// He uniform: U(−a, a), a = √(6 / fan_in). Default for relu/leaky_relu.
+    He,
+    /// U(−a, a), a = 1/√fan_in (PyTorch's `nn.Linear` default).
+    Uniform,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainingSpec {
+    /// Samples per step; default 32 (the whole data set if smaller).
+    pub batch_size: Option<usize>,
+    pub epochs: usize,
+    /// Reshuffle the training samples every epoch (from `seed`).
+    pub shuffle: bool,
+    /// Seed of initialisation, shuffling and splitting.
+    pub seed: u64,
+}
+
+impl Default for TrainingSpec {
+    fn default() -> Self {
+        TrainingSpec {
+            batch_size: None,
+            epochs: 1,
+            shuffle: true,
+            seed: 0,
+        }
+    }
+}
+
+/// Where the training data comes from: inline rows here.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    pub inputs: Option<Vec<Vec<f64>>>,
+    pub targets: Option<Vec<Vec<f64>>>,
+}
+
+impl Spec {
+    /// Parses a spec; `file` names it in error messages (`spec.toml: line 3, column 8: …`).
+    pub fn parse(text: &str, file: &str) -> Result<Spec> {
+        let spec: Spec = toml::from_str(text).map_err(|e| Error::File {
+            file: file.to_string(),
+            message: toml_message(text, &e),
+        })?;
+        spec.validate().map_err(|e| e.in_file(file))?;
+        Ok(spec)
+    }
+
+    /// Reads and parses a spec file.
+    pub fn from_file(path: &std::path::Path) -> Result<Spec> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Spec::parse(&text, &path.display().to_string())
+    }
+
+    /// The worked example of the seed notes.
+    pub fn worked_example() -> Spec {
+        Spec::parse(WORKED_EXAMPLE, "worked example").expect("the built-in example is valid")
+    }
+
+    /// Checks what can be checked without building the network.
+    pub fn validate(&self) -> Result<()> {
+        self.optimizer_config().validate()?;
+        if self.training.batch_size == Some(0) {
+            return config_err!("training: batch_size is 0, expected at least 1");
+        }
+        // Shapes, loss/activation pairing, explicit weights.
+        self.network::<f64>()?;
+        Ok(())
+    }
+
+    pub fn optimizer_config(&self) -> OptimizerConfig {
+        let o = &self.optimizer;
+        let mut c = OptimizerConfig::new(o.kind, o.learning_rate);
+        if let Some(m) = o.momentum {
+            c.momentum = m;
+        }
+        if let Some(b) = o.beta1 {
+            c.beta1 = b;
+        }
+        if let Some(b) = o.beta2 {
+            c.beta2 = b;
+        }
+        if let Some(e) = o.eps {
+            c.eps = e;
+        }
+        c
+    }
+
+    /// The layer shapes, without parameters.
+    pub fn shapes(&self) -> Vec<LayerShape> {
+        self.layers
+            .iter()
+            .map(|l| LayerShape {
+                units: l.units,
+                activation: l.activation,
+                bias: match &l.bias {
+                    Some(BiasSpec::Shared(_)) | Some(BiasSpec::Kind(BiasKind::Shared)) => {
+                        BiasKind::Shared
+                    }
+                    _ => BiasKind::PerUnit,
+                },
+            })
+            .collect()
+    }
+
+    /// Builds the network: explicit weights where given, else initialised from `training.seed`.
+    pub fn network<F: Float>(&self) -> Result<Network<F>> {
+        self.network_with_seed(self.training.seed)
+    }
+
+    pub fn network_with_seed<F: Float>(&self, seed: u64) -> Result<Network<F>> {
+        let mut net = Network::<F>::new(self.inputs, &self.shapes(), self.loss)?;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        for (l, spec) in self.layers.iter().enumerate() {
+            let n = l + 1;
+            let (units, fan_in) = (net.layers[l].units, net.layers[l].inputs);
+            match (&spec.weights, spec.init) {
+                (Some(_), Some(_)) => {
+                    return config_err!("layer {n}: give either `weights` or `init`, not both")
+                }
+                (Some(rows), None) => {
+                    let cols = rows.first().map_or(0, |r| r.len());
+                    if rows.len() != units || rows.iter().any(|r| r.len() != cols) || cols != fan_in
+                    {
+                        let found = if rows.iter().all(|r| r.len() == cols) {
+                            format!("{}×{}", rows.len(), cols)
+                        } else {
+                            format!("{} rows of unequal length", rows.len())
+                        };
+                        let what = if l == 0 {
+                            "`inputs`"
+                        } else {
+                            "inputs of the previous layer"
+                        };
+                        return config_err!(
+                            "layer {n}: weights are {found}, expected {units}×{fan_in} (units × {what})"
+                        );
+                    }
+                    for (dst, &src) in net.weights_mut(l).iter_mut().zip(rows.iter().flatten()) {
+                        if !src.is_finite() {
+                            return config_err!("layer {n}: weight {src} is not a finite number");
+                        }
+                        *dst = F::from_f64(src);
+                    }
+                }
+                (None, init) => {
+                    let init = init.unwrap_or(match spec.activation {
+                        Activation::Relu | Activation::LeakyRelu => Init::He,
+                        _ => Init::Xavier,
+                    });
+                    let bound = match init {
+                        Init::Xavier => (6.0 / (fan_in + units) as f64).sqrt(),
+                        Init::He => (6.0 / fan_in as f64).sqrt(),
+                        Init::Uniform => 1.0 / (fan_in as f64).sqrt(),
+                    };
+                    for w in net.weights_mut(l) {
+                        *w = F::from_f64(rng.gen_range(-bound..bound));
+                    }
+                }
+            }
+            match &spec.bias {
+                Some(BiasSpec::Shared(b)) => {
+                    if !b.is_finite() {
+                        return config_err!("layer {n}: bias {b} is not a finite number");
+                    }
+                    net.bias_mut(l)[0] = F::from_f64(*b);
+                }
+                Some(BiasSpec::PerUnit(values)) => {
+                    if values.len() != units {
+                        return config_err!(
+                            "layer {n}: bias has {} values, expected {units} (one per unit) or a single number (shared)",
+                            values.len()
+                        );
+                    }
+                    for (dst, &src) in net.bias_mut(l).iter_mut().zip(values) {
+                        if !src.is_finite() {
+                            return config_err!("layer {n}: bias {src} is not a finite number");
+                        }
+                        *dst = F::from_f64(src);
+                    }
+                }
+                Some(BiasSpec::Kind(_)) | None => {}
+            }
+        }
+        Ok(net)
+    }
+
+    /// The inline `[data]` rows as flat `[n × inputs]` and `[n × outputs]` vectors, checked
+    /// against the network's shape. `None` when the spec has no inline data.
+    pub fn inline_data(&self) -> Result<Option<(Vec<f64>, Vec<f64>, usize)>> {
+        let Some(DataSpec {
+            inputs: Some(x),
+            targets: Some(t),
+        }) = &self.data
+        else {
+            return Ok(None);
+        };
+        let outputs = self.layers.last().map_or(0, |l| l.units);
+        if x.len() != t.len() {
+            return config_err!(
+                "data: {} input rows but {} target rows, expected the same number",
+                x.len(),
+                t.len()
+            );
+        }
+        if x.is_empty() {
+            return config_err!("data: no samples (inputs is empty)");
+        }
+        for (r, row) in x.iter().enumerate() {
+            if row.len() != self.inputs {
+                return config_err!(
+                    "data: inputs row {} has {} values, expected {} (`inputs`)",
+                    r + 1,
+                    row.len(),
+                    self.inputs
+                );
+            }
+        }
+        for (r, row) in t.iter().enumerate() {
+            if row.len() != outputs {
+                return config_err!(
+                    "data: targets row {} has {} values, expected {} (units of the output layer)",
+                    r + 1,
+                    row.len(),
+                    outputs
+                );
+            }
+        }
+        let flat = |rows: &Vec<Vec<f64>>| -> Result<Vec<f64>> {
+            let v: Vec<f64> = rows.iter().flatten().copied().collect();
+            if let Some(bad) = v.iter().find(|x| !x.is_finite()) {
+                return config_err!("data: value {bad} is not a finite number");
+            }
+            Ok(v)
+        };
+        Ok(Some((flat(x)?, flat(t)?, x.len())))
+    }
+}
+
+/// A TOML error as one line: `line L, column C: what`.
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |p| p + 1) + 1;
+            format!("line {line}, column {column}: {msg}")
+        }
+        None => msg,
+    }
+}
