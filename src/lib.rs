@@ -23,6 +23,7 @@ pub mod activation;
 pub mod error;
 pub mod float;
 pub mod gradcheck;
+pub mod limits;
 pub mod loss;
 pub mod matrix;
 pub mod model_file;
