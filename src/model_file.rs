@@ -169,8 +169,19 @@ pub fn to_bytes_model<F: Float>(model: &ModelFile<F>) -> Result<Vec<u8>> {
     safetensors::serialize(views, &Some(meta)).map_err(|e| Error::Config(e.to_string()))
 }
 
-/// Writes the model atomically.
+/// Writes the model atomically. A network holding a NaN or an infinity is refused, so that a
+/// diverged run never replaces a good model or checkpoint.
 pub fn save<F: Float>(path: &Path, model: &ModelFile<F>) -> Result<()> {
+    let net = &model.network;
+    if let Some(k) = net.params.iter().position(|p| !p.is_finite()) {
+        let names = crate::notation::parameter_names(&net.layers);
+        return Err(Error::NonFinite(format!(
+            "{}: not written (any previous file is kept): parameter {} is {}",
+            path.display(),
+            names[k],
+            net.params[k]
+        )));
+    }
     let bytes = to_bytes_model(model)?;
     write_atomically(path, &bytes)
 }

@@ -7,8 +7,9 @@
 //! - optionally `env`: `NAME=value` lines set for the run (e.g. `BACKPROP_MEMORY_LIMIT=1MB`);
 //! - whatever input files the arguments name.
 //!
-//! For every case: exit status 2, the expected substring, at most two lines of stderr, and no sign
-//! of a panic or of Rust debug output (`panicked`, `RUST_BACKTRACE`, `Error {`, `Os {`).
+//! For every case: exit status 2, the expected substring, at most two lines of stderr, no sign of
+//! a panic or of Rust debug output (`panicked`, `RUST_BACKTRACE`, `Error {`, `Os {`), and no file
+//! left behind in the case's folder (a refused output is never half-written).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -23,6 +24,23 @@ const FORBIDDEN: [&str; 5] = ["panicked", "RUST_BACKTRACE", "Error {", "Os {", "
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_inputs")
+}
+
+/// The files under `dir`, recursively, sorted.
+fn listing(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path.clone());
+            }
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
 }
 
 /// Runs one case; returns what is wrong with the outcome, if anything.
@@ -55,6 +73,7 @@ fn run_case(dir: &Path) -> Result<(), String> {
             command.env(k, v);
         }
     }
+    let before = listing(dir);
     let mut child = command.spawn().map_err(|e| format!("cannot start: {e}"))?;
     let start = Instant::now();
     while child.try_wait().map_err(|e| e.to_string())?.is_none() {
@@ -78,6 +97,12 @@ fn run_case(dir: &Path) -> Result<(), String> {
         if stderr.contains(word) {
             problems.push(format!("stderr contains {word:?}"));
         }
+    }
+    let after = listing(dir);
+    if after != before {
+        problems.push(format!(
+            "files changed in the case folder: {before:?} → {after:?}"
+        ));
     }
     let lines = stderr.lines().count();
     if !(1..=2).contains(&lines) {
