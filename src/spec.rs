@@ -264,7 +264,7 @@ impl Spec {
 
     /// The inline `[data]` rows as flat `[n × inputs]` and `[n × outputs]` vectors, checked
     /// against the network's shape. `None` when the spec has no inline data.
-    pub fn inline_data(&self) -> Result<Option<(Vec<f64>, Vec<f64>, usize)>> {
+    pub fn inline_data(&self) -> Result<Option<InlineRows>> {
         let Some(DataSpec {
             inputs: Some(x),
             targets: Some(t),
@@ -313,6 +313,9 @@ impl Spec {
         Ok(Some((flat(x)?, flat(t)?, x.len())))
     }
 }
+
+/// Inline data as flat rows: inputs `[n × inputs]`, targets `[n × outputs]`, and `n`.
+pub type InlineRows = (Vec<f64>, Vec<f64>, usize);
 
 /// A TOML error as one line: `line L, column C: what`.
 fn toml_message(text: &str, e: &toml::de::Error) -> String {
