@@ -161,18 +161,18 @@ pub fn math_name(name: &str) -> MathName {
     if let Some(rest) = name.strip_prefix("delta_") {
         return MathName::plain("δ", Some(&unit(rest)));
     }
+    // w5, b1, i2, b1_2: letters, then the number(s) as the subscript
+    let letters = name
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(name.len());
+    if letters > 0 && name[letters..].starts_with(|c: char| c.is_ascii_digit()) {
+        return MathName::plain(&name[..letters], Some(&unit(&name[letters..])));
+    }
+    // z_h1, t_o, E_total: the part after the first underscore as the subscript
     if let Some((base, sub)) = name.split_once('_') {
         return MathName::plain(base, Some(&unit(sub)));
     }
-    // w5, b1, i2 (letters then digits)
-    let split = name
-        .find(|c: char| c.is_ascii_digit())
-        .unwrap_or(name.len());
-    let (base, sub) = name.split_at(split);
-    if base.is_empty() {
-        return MathName::plain(name, None);
-    }
-    MathName::plain(base, Some(sub))
+    MathName::plain(name, None)
 }
 
 /// A unit or parameter subscript: `h2_3` → `h2,3`.
