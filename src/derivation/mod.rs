@@ -11,7 +11,7 @@
 //! a test checks the two agree on many random networks.
 
 pub mod build;
-// pub mod check;
+pub mod check;
 // pub mod dot;
 pub mod expr;
 pub mod graph;
@@ -24,6 +24,7 @@ pub mod op;
 pub mod text;
 
 pub use build::{Derivation, Line, Note, Part, Section};
+pub use check::{check_notes, CheckReport, Verdict};
 pub use graph::{Graph, Node, NodeId};
 pub use i18n::Lang;
 
