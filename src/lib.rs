@@ -20,6 +20,7 @@
 //! ```
 
 pub mod activation;
+pub mod derivation;
 pub mod error;
 pub mod float;
 pub mod gradcheck;
