@@ -75,7 +75,10 @@ fn training_steps_allocate_nothing_and_memory_does_not_grow() {
     // A layer large enough for the GEMM kernel: live memory after many steps is what it was.
     let (mut net, data) = setup(256, 128, 10, 64);
     let mut trainer = Trainer::new(&net, OptimizerConfig::sgd(0.01), 32, true, 1, data.len());
-    trainer.epoch(&mut net, &data).unwrap();
+    // Warm-up: each thread the kernel runs on keeps one packing slab of its own, made on first use.
+    for _ in 0..20 {
+        trainer.epoch(&mut net, &data).unwrap();
+    }
     let live = LIVE_BYTES.load(Ordering::SeqCst);
     for _ in 0..50 {
         trainer.epoch(&mut net, &data).unwrap();
