@@ -20,6 +20,7 @@
 //! ```
 
 pub mod activation;
+pub mod derivation;
 pub mod diagnose;
 pub mod error;
 pub mod float;

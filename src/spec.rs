@@ -361,7 +361,7 @@ impl Spec {
 
     /// The inline `[data]` rows as flat `[n × inputs]` and `[n × outputs]` vectors, checked
     /// against the network's shape. `None` when the spec has no inline data.
-    pub fn inline_data(&self) -> Result<Option<(Vec<f64>, Vec<f64>, usize)>> {
+    pub fn inline_data(&self) -> Result<Option<InlineRows>> {
         let Some(DataSpec {
             inputs: Some(x),
             targets: Some(t),
@@ -425,6 +425,9 @@ fn show(x: f64) -> String {
         format!("{x}")
     }
 }
+
+/// Inline data as flat rows: inputs `[n × inputs]`, targets `[n × outputs]`, and `n`.
+pub type InlineRows = (Vec<f64>, Vec<f64>, usize);
 
 /// A TOML error as one line: `line L, column C: what`.
 fn toml_message(text: &str, e: &toml::de::Error) -> String {

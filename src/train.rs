@@ -24,7 +24,11 @@ pub struct Dataset<F> {
 
 impl<F: Float> Dataset<F> {
     pub fn new(x: Vec<F>, t: Vec<F>, inputs: usize, outputs: usize) -> Result<Self> {
-        if inputs == 0 || outputs == 0 || x.len() % inputs != 0 || t.len() % outputs != 0 {
+        if inputs == 0
+            || outputs == 0
+            || !x.len().is_multiple_of(inputs)
+            || !t.len().is_multiple_of(outputs)
+        {
             return Err(Error::Config(
                 "data: inputs or targets have a ragged shape".into(),
             ));

@@ -148,7 +148,7 @@ fn random_headers_never_panic() {
             );
             let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
             bytes.extend_from_slice(header.as_bytes());
-            bytes.extend(std::iter::repeat(0x3f).take(data));
+            bytes.extend(std::iter::repeat_n(0x3f, data));
             bytes
         },
     );
