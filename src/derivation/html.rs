@@ -95,8 +95,9 @@ pub fn render(d: &Derivation, options: RenderOptions) -> String {
                         .map(|e| write_expr(e, options.digits, Writer::Mathml))
                         .collect();
                     out.push_str(&format!(
-                        "<p class=\"chain\">{}:</p>\n<div class=\"q\"><math><mrow>{}</mrow></math></div>\n",
+                        "<p class=\"chain\">{}{}</p>\n<div class=\"q\"><math><mrow>{}</mrow></math></div>\n",
                         escape(i18n::word(lang, Word::ChainRule)),
+                        i18n::colon(lang),
                         eq.join("<mo>=</mo>")
                     ));
                 }

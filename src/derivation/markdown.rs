@@ -38,8 +38,9 @@ pub fn render(d: &Derivation, options: RenderOptions) -> String {
                         .map(|e| write_expr(e, options.digits, Writer::Latex))
                         .collect();
                     out.push_str(&format!(
-                        "\n{}:\n\n$$\n{}\n$$\n\n",
+                        "\n{}{}\n\n$$\n{}\n$$\n\n",
                         i18n::word(lang, Word::ChainRule),
+                        i18n::colon(lang),
                         eq.join(" = ")
                     ));
                 }
