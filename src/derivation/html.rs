@@ -64,9 +64,10 @@ pub fn render(d: &Derivation, options: RenderOptions) -> String {
         escape(i18n::word(lang, Word::Value)),
         escape(&samples_legend(d, lang))
     ));
-    for section in &d.sections {
+    for (k, section) in d.sections.iter().enumerate() {
         out.push_str(&format!(
-            "<h2>{}</h2>\n",
+            "<h2 id=\"part-{}\">{}</h2>\n",
+            k + 1,
             escape(&i18n::heading(lang, section.part, d))
         ));
         let mut sample = match section.part {
