@@ -37,13 +37,14 @@ impl Error {
     }
 
     /// Attaches a file name to a configuration error (used when the configuration came from a
-    /// file); other errors are returned unchanged.
+    /// file) or to a size refusal; other errors are returned unchanged.
     pub fn in_file(self, file: impl std::fmt::Display) -> Error {
         match self {
             Error::Config(message) => Error::File {
                 file: file.to_string(),
                 message,
             },
+            Error::TooLarge(message) => Error::TooLarge(format!("{file}: {message}")),
             other => other,
         }
     }

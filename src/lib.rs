@@ -21,9 +21,11 @@
 
 pub mod activation;
 pub mod derivation;
+pub mod diagnose;
 pub mod error;
 pub mod float;
 pub mod gradcheck;
+pub mod limits;
 pub mod loss;
 pub mod matrix;
 pub mod model_file;
