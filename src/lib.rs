@@ -20,11 +20,13 @@
 //! ```
 
 pub mod activation;
+pub mod data;
 pub mod error;
 pub mod float;
 pub mod gradcheck;
 pub mod loss;
 pub mod matrix;
+pub mod metrics;
 pub mod model_file;
 pub mod network;
 pub mod notation;
@@ -40,4 +42,4 @@ pub use model_file::{AnyModel, ModelFile};
 pub use network::{BiasKind, Layer, LayerShape, Network, Workspace};
 pub use optim::{Optimizer, OptimizerConfig, OptimizerKind};
 pub use spec::Spec;
-pub use train::{Dataset, EpochStats, Trainer};
+pub use train::{Dataset, EpochReport, EpochStats, Plan, Schedule, Trainer};

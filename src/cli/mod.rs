@@ -1,7 +1,11 @@
 //! One file per command.
 
+pub mod evaluate;
 pub mod gradcheck;
+pub mod plot;
 pub mod predict;
+pub mod progress;
+pub mod report;
 pub mod train;
 pub mod worked;
 
