@@ -44,15 +44,30 @@ fn register_font() {
     });
 }
 
+/// Checks that `path` names a picture type this can draw (before a long run, not after).
+pub fn check_path(path: &Path) -> Result<()> {
+    match extension(path).as_str() {
+        "svg" | "png" => Ok(()),
+        ext => Err(Error::Config(format!(
+            "--plot {}: unknown picture type `{ext}`, expected a name ending in .svg or .png",
+            path.display()
+        ))),
+    }
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+}
+
 /// Draws the figure into `path` (SVG or PNG, by extension), written atomically.
 pub fn save(path: &Path, figure: &Figure) -> Result<()> {
     register_font();
     let panels = 2 + figure.confusion.is_some() as u32;
     let size = (PANEL.0 * panels, PANEL.1);
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
+    check_path(path)?;
+    let ext = extension(path);
     let fail = |e: String| Error::Config(format!("--plot {}: {e}", path.display()));
     match ext.as_str() {
         "svg" => {
@@ -74,9 +89,7 @@ pub fn save(path: &Path, figure: &Figure) -> Result<()> {
             }
             write_atomically(path, &png(&rgb, w, h))
         }
-        _ => Err(fail(format!(
-            "unknown picture type `{ext}`, expected a name ending in .svg or .png"
-        ))),
+        _ => unreachable!("checked by check_path"),
     }
 }
 
@@ -186,7 +199,7 @@ fn draw<DB: DrawingBackend>(
             .margin(12)
             .x_label_area_size(44)
             .y_label_area_size(90)
-            .build_cartesian_2d((0..k).into_segmented(), (0..k).into_segmented())?;
+            .build_cartesian_2d((0..k - 1).into_segmented(), (0..k - 1).into_segmented())?;
         let name = |class: i32| -> String {
             let s = classes.get(class as usize).cloned().unwrap_or_default();
             s.chars().take(12).collect()

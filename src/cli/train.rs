@@ -66,6 +66,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.checkpoint_every == Some(0) {
         return config_err!("--checkpoint-every is 0, expected at least 1 epoch");
     }
+    if let Some(path) = &args.plot {
+        plot::check_path(path)?;
+    }
     spec.validate().map_err(|e| e.in_file("command line"))?;
     match spec.dtype {
         backprop::Dtype::F32 => train::<f32>(&spec, &args),

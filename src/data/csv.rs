@@ -43,13 +43,30 @@ impl CsvTable {
                 k + 1
             )));
         }
+        // Line numbers from byte offsets (the reader does not count the empty lines it skips).
+        let mut counted = (0usize, 1u64);
+        // A record's position may be the start of the empty lines before it: skip those.
+        let mut line_at = |byte: u64| {
+            let mut byte = (byte as usize).min(text.len());
+            while matches!(text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
+                byte += 1;
+            }
+            let (from, line) = counted;
+            let line = line
+                + text.as_bytes()[from.min(byte)..byte]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count() as u64;
+            counted = (byte.max(from), line);
+            line
+        };
         let mut rows = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| {
                 let line = e.position().map_or(0, |p| p.line());
                 err(format!("line {line}: cannot read the row ({e})"))
             })?;
-            let line = record.position().map_or(0, |p| p.line());
+            let line = line_at(record.position().map_or(0, |p| p.byte()));
             if record.len() != header.len() {
                 return Err(err(format!(
                     "line {line}: {} fields, expected {} (one per column of the header)",
