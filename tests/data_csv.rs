@@ -166,7 +166,11 @@ fn standardisation_is_fitted_on_the_training_rows_only() {
     assert!((test.x[0] - (r as f64 - mean) / std).abs() < 1e-12);
     assert_eq!(
         test.t[..2],
-        if r % 2 == 0 { [1.0, 0.0] } else { [0.0, 1.0] }
+        if r.is_multiple_of(2) {
+            [1.0, 0.0]
+        } else {
+            [0.0, 1.0]
+        }
     );
     assert_eq!(
         prepared.info.task,
