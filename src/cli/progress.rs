@@ -120,9 +120,11 @@ impl Progress {
         let print = !self.quiet
             && (e.is_multiple_of(self.every) || e == 1 || e == self.epochs || r.stopped_early);
         if let Some((_, run, _)) = &self.bars {
+            // The live rate is measured from the start of the epoch (a clock reading per epoch,
+            // only when the bars are shown).
+            self.epoch_start = Instant::now();
             if print || self.epoch_throttle.ready() {
                 run.set_position(e as u64);
-                self.epoch_start = Instant::now();
             }
         }
         if print {
