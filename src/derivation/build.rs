@@ -21,6 +21,8 @@ use crate::spec::Spec;
 pub const MAX_UNITS: usize = 64;
 /// The most samples a written-out step may have.
 pub const MAX_SAMPLES: usize = 16;
+/// The most parameters a written-out step may have (each gets a gradient and an update line).
+pub const MAX_PARAMETERS: usize = 10_000;
 
 /// One training step as a graph, with the order in which to tell it.
 #[derive(Clone, Debug)]
@@ -113,6 +115,12 @@ impl Derivation {
                     if layer.units >= layer.inputs { "units" } else { "inputs" }
                 )));
             }
+        }
+        if net.params.len() > MAX_PARAMETERS {
+            return Err(Error::TooLarge(format!(
+                "the network has {} parameters: a written-out step is limited to {MAX_PARAMETERS}; explain a smaller network",
+                net.params.len()
+            )));
         }
         if samples.len() > MAX_SAMPLES {
             return Err(Error::TooLarge(format!(

@@ -197,11 +197,7 @@ impl Expr {
 
     fn strength(&self, style: &Style) -> u8 {
         if let Some(x) = self.shown_number(style) {
-            return if x < 0.0 || (x == 0.0 && x.is_sign_negative()) {
-                NEGATIVE
-            } else {
-                ATOM
-            };
+            return if x < 0.0 { NEGATIVE } else { ATOM };
         }
         match self {
             Expr::Add(_) | Expr::Sub(..) => SUM,

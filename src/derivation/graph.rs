@@ -103,6 +103,21 @@ impl Graph {
         grad
     }
 
+    /// Which nodes `root` depends on (itself included): those with a gradient from
+    /// [`Graph::backward`].
+    pub fn ancestors(&self, root: NodeId) -> Vec<bool> {
+        let mut reached = vec![false; self.nodes.len()];
+        reached[root] = true;
+        for id in (0..=root).rev() {
+            if reached[id] {
+                for &i in &self.nodes[id].inputs {
+                    reached[i] = true;
+                }
+            }
+        }
+        reached
+    }
+
     /// Every node's value when some nodes take the values in `given` instead of their own:
     /// the others are recomputed from their inputs, in order (the values a learner's own
     /// numbers lead to).

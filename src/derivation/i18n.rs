@@ -55,6 +55,14 @@ pub fn word(lang: Lang, w: Word) -> &'static str {
     }
 }
 
+/// The colon after a label: `:` / `：`.
+pub fn colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => ":",
+        Lang::Zh => "：",
+    }
+}
+
 /// `sample 2` / `样本 2`.
 pub fn sample(lang: Lang, n: usize) -> String {
     match lang {

@@ -12,13 +12,13 @@
 
 pub mod build;
 pub mod check;
-// pub mod dot;
+pub mod dot;
 pub mod expr;
 pub mod graph;
-// pub mod html;
+pub mod html;
 pub mod i18n;
-// pub mod json;
-// pub mod markdown;
+pub mod json;
+pub mod markdown;
 pub mod names;
 pub mod op;
 pub mod text;
@@ -61,7 +61,10 @@ impl Default for RenderOptions {
 pub fn render(d: &Derivation, format: Format, options: RenderOptions) -> String {
     match format {
         Format::Text => text::render(d, options),
-        _ => text::render(d, options),
+        Format::Markdown => markdown::render(d, options),
+        Format::Json => json::render(d),
+        Format::Html => html::render(d, options),
+        Format::Dot => dot::render(d, options),
     }
 }
 

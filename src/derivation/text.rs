@@ -40,7 +40,11 @@ pub fn render(d: &Derivation, options: RenderOptions) -> String {
                 }
                 Line::Sample(s) => {
                     sample = Some(*s);
-                    rows.push(Row::Prose(format!("{}:", i18n::sample(lang, *s))));
+                    rows.push(Row::Prose(format!(
+                        "{}{}",
+                        i18n::sample(lang, *s),
+                        i18n::colon(lang)
+                    )));
                 }
                 Line::Note(super::Note::ChainRule(chain)) => {
                     let eq: Vec<String> = chain
@@ -48,8 +52,9 @@ pub fn render(d: &Derivation, options: RenderOptions) -> String {
                         .map(|e| write_expr(e, options.digits, Writer::Text))
                         .collect();
                     rows.push(Row::Prose(format!(
-                        "{}: {}",
+                        "{}{} {}",
                         i18n::word(lang, Word::ChainRule),
+                        i18n::colon(lang),
                         eq.join(" = ")
                     )));
                 }
