@@ -224,8 +224,7 @@ pub fn load(path: &Path) -> Result<AnyModel> {
     let size = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
-    limits::check("reading this model file", size as u128)
-        .map_err(|e| e.in_file(path.display()))?;
+    limits::check_file(path.display(), "reading this model file", size as u128)?;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     from_bytes(&bytes).map_err(|e| e.in_file(path.display()))
 }
