@@ -138,3 +138,18 @@ fn a_batch_of_one_sample_needs_no_sample_prefix() {
     let e = check_notes("z_h1 = 0.51\n", "notes", &both).unwrap_err();
     assert!(e.to_string().contains("write s1.z_h1 or s2.z_h1"), "{e}");
 }
+
+#[test]
+fn the_marks_can_be_in_chinese() {
+    let out = Command::new(env!("CARGO_BIN_EXE_backprop"))
+        .args(["check", "tests/data/seed_notes.txt", "--lang", "zh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("沿用了前面 s1.E 的错误"), "{stdout}");
+    assert!(stdout.contains("此处笔误"), "{stdout}");
+    assert!(stdout
+        .trim_end()
+        .ends_with("9 个正确，4 处笔误，2 处沿用前面的错误"));
+}
