@@ -26,6 +26,9 @@ pub enum Error {
     /// A request that would need more memory than allowed.
     #[error("{0}")]
     TooLarge(String),
+    /// Training stopped on request (Ctrl-C) after finishing a step.
+    #[error("interrupted at epoch {epoch}, after step {step}")]
+    Interrupted { epoch: usize, step: u64 },
 }
 
 impl Error {

@@ -25,6 +25,7 @@ pub mod diagnose;
 pub mod error;
 pub mod float;
 pub mod gradcheck;
+pub mod interrupt;
 pub mod limits;
 pub mod loss;
 pub mod matrix;

@@ -2,10 +2,10 @@
 //! memory than allowed is refused up front with the figure it would need, instead of failing an
 //! allocation (an abort) or being killed by the operating system.
 //!
-//! The limit is `BACKPROP_MEMORY_LIMIT` when set (a size: `512MiB`, `8G`, `1.5GB`, or a number of
-//! bytes; the units are binary, K = 1024), else 80 % of the machine's memory (the smaller of
-//! `MemTotal` in `/proc/meminfo` and the cgroup's `memory.max`), else 8 GiB where neither can be
-//! read.
+//! The limit is the one set by [`set_memory_limit`], else `BACKPROP_MEMORY_LIMIT` when set (a
+//! size: `512MiB`, `8G`, `1.5GB`, or a number of bytes; the units are binary, K = 1024), else
+//! 80 % of the machine's memory (the smaller of `MemTotal` in `/proc/meminfo` and the cgroup's
+//! `memory.max`), else 8 GiB where neither can be read.
 //!
 //! The memory a network needs for training, in elements of its dtype, for P parameters, a batch
 //! of B samples and S optimizer state vectors (0 for SGD, 1 for momentum, 2 for Adam):
@@ -15,6 +15,7 @@
 use crate::error::{Error, Result};
 use crate::network::{BiasKind, LayerShape};
 use crate::optim::OptimizerKind;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The environment variable that sets the limit.
 pub const ENV: &str = "BACKPROP_MEMORY_LIMIT";
@@ -30,8 +31,23 @@ pub struct Limit {
     pub source: String,
 }
 
+/// A limit set by the program itself (0: none), which takes precedence over the environment.
+static OVERRIDE: AtomicU64 = AtomicU64::new(0);
+
+/// Sets the limit for this process (`None` goes back to the environment or the machine's memory).
+pub fn set_memory_limit(bytes: Option<u64>) {
+    OVERRIDE.store(bytes.unwrap_or(0), Ordering::Relaxed);
+}
+
 /// The limit in force now.
 pub fn memory_limit() -> Result<Limit> {
+    let set = OVERRIDE.load(Ordering::Relaxed);
+    if set > 0 {
+        return Ok(Limit {
+            bytes: set,
+            source: "set by the program".into(),
+        });
+    }
     if let Ok(text) = std::env::var(ENV) {
         let bytes = parse_size(&text).ok_or_else(|| {
             Error::Config(format!(

@@ -186,9 +186,12 @@ impl Spec {
             return config_err!("training: batch_size is 0, expected at least 1");
         }
         self.check_memory()?;
-        // Shapes, loss/activation pairing, explicit weights.
-        self.network::<f64>()?;
-        Ok(())
+        // Shapes, loss/activation pairing, explicit weights (in the spec's dtype, where they
+        // must not overflow).
+        match self.dtype {
+            Dtype::F32 => self.network::<f32>().map(drop),
+            Dtype::F64 => self.network::<f64>().map(drop),
+        }
     }
 
     /// Refuses a network whose training would need more memory than the limit
@@ -293,14 +296,16 @@ impl Spec {
                         .zip(rows.iter().flatten())
                         .enumerate()
                     {
-                        if !src.is_finite() {
+                        *dst = F::from_f64(src);
+                        if !dst.is_finite() {
                             return config_err!(
-                                "layer {n}: weights row {}, column {} is {src}, expected a finite number",
+                                "layer {n}: weights row {}, column {} is {}, expected a finite {} number",
                                 k / fan_in + 1,
-                                k % fan_in + 1
+                                k % fan_in + 1,
+                                show(src),
+                                F::DTYPE.name()
                             );
                         }
-                        *dst = F::from_f64(src);
                     }
                 }
                 (None, init) => {
@@ -320,10 +325,15 @@ impl Spec {
             }
             match &spec.bias {
                 Some(BiasSpec::Shared(b)) => {
-                    if !b.is_finite() {
-                        return config_err!("layer {n}: bias is {b}, expected a finite number");
+                    let v = F::from_f64(*b);
+                    if !v.is_finite() {
+                        return config_err!(
+                            "layer {n}: bias is {}, expected a finite {} number",
+                            show(*b),
+                            F::DTYPE.name()
+                        );
                     }
-                    net.bias_mut(l)[0] = F::from_f64(*b);
+                    net.bias_mut(l)[0] = v;
                 }
                 Some(BiasSpec::PerUnit(values)) => {
                     if values.len() != units {
@@ -333,12 +343,14 @@ impl Spec {
                         );
                     }
                     for (dst, &src) in net.bias_mut(l).iter_mut().zip(values) {
-                        if !src.is_finite() {
+                        *dst = F::from_f64(src);
+                        if !dst.is_finite() {
                             return config_err!(
-                                "layer {n}: bias is {src}, expected a finite number"
+                                "layer {n}: bias is {}, expected a finite {} number",
+                                show(src),
+                                F::DTYPE.name()
                             );
                         }
-                        *dst = F::from_f64(src);
                     }
                 }
                 Some(BiasSpec::Kind(_)) | None => {}
@@ -402,6 +414,15 @@ impl Spec {
             Ok(rows.iter().flatten().copied().collect())
         };
         Ok(Some((flat(x, "inputs")?, flat(t, "targets")?, x.len())))
+    }
+}
+
+/// A number as written in a spec: `0.35`, or `1e300` for huge ones (not 301 digits).
+fn show(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-5..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }
 
