@@ -20,6 +20,7 @@
 //! ```
 
 pub mod activation;
+pub mod data;
 pub mod derivation;
 pub mod diagnose;
 pub mod error;
@@ -29,6 +30,7 @@ pub mod interrupt;
 pub mod limits;
 pub mod loss;
 pub mod matrix;
+pub mod metrics;
 pub mod model_file;
 pub mod network;
 pub mod notation;
@@ -44,4 +46,4 @@ pub use model_file::{AnyModel, ModelFile};
 pub use network::{BiasKind, Layer, LayerShape, Network, Workspace};
 pub use optim::{Optimizer, OptimizerConfig, OptimizerKind};
 pub use spec::Spec;
-pub use train::{Dataset, EpochStats, Trainer};
+pub use train::{Dataset, EpochReport, EpochStats, Plan, Schedule, Trainer};

@@ -26,6 +26,8 @@ enum Command {
     Train(cli::train::Args),
     /// Run a saved model on inputs.
     Predict(cli::predict::Args),
+    /// Measure a saved model on labelled data: loss, accuracy or RMSE, per-class precision/recall.
+    Evaluate(cli::evaluate::Args),
     /// Compare backprop's gradients with central finite differences, per parameter.
     Gradcheck(cli::gradcheck::Args),
     /// Write out one training step in full: forward pass, chain rule, every gradient, the update.
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         None => cli::worked::run(),
         Some(Command::Train(args)) => cli::train::run(args),
         Some(Command::Predict(args)) => cli::predict::run(args),
+        Some(Command::Evaluate(args)) => cli::evaluate::run(args),
         Some(Command::Gradcheck(args)) => cli::gradcheck::run(args),
         Some(Command::Explain(args)) => cli::explain::run(args),
         Some(Command::Check(args)) => cli::check::run(args),

@@ -136,6 +136,14 @@ pub struct TrainingSpec {
     pub shuffle: bool,
     /// Seed of initialisation, shuffling and splitting.
     pub seed: u64,
+    /// Stop when the validation loss has not improved for this many epochs (default: never).
+    pub patience: Option<usize>,
+    /// Learning-rate schedule over the epochs (default `none`).
+    pub schedule: ScheduleKind,
+    /// `step` schedule: multiply the rate by `gamma` every `step_size` epochs (default 10).
+    pub step_size: usize,
+    /// `step` schedule's factor (default 0.1).
+    pub gamma: f64,
 }
 
 impl Default for TrainingSpec {
@@ -145,17 +153,176 @@ impl Default for TrainingSpec {
             epochs: 1,
             shuffle: true,
             seed: 0,
+            patience: None,
+            schedule: ScheduleKind::None,
+            step_size: 10,
+            gamma: 0.1,
         }
     }
 }
 
-/// Where the training data comes from: inline rows here.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+impl TrainingSpec {
+    /// Checks the early-stopping and schedule settings.
+    pub fn validate(&self) -> Result<()> {
+        if self.patience == Some(0) {
+            return config_err!("training: patience is 0, expected at least 1 epoch");
+        }
+        if self.schedule == ScheduleKind::Step {
+            if self.step_size == 0 {
+                return config_err!("training: step_size is 0, expected at least 1 epoch");
+            }
+            if !(self.gamma.is_finite() && self.gamma > 0.0) {
+                return config_err!(
+                    "training: gamma is {}, expected a finite number > 0",
+                    self.gamma
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How the learning rate changes from epoch to epoch (see [`crate::train::Schedule`]).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleKind {
+    /// The optimizer's `learning_rate` throughout.
+    #[default]
+    None,
+    /// η·γ^⌊epoch / step_size⌋ (PyTorch's `StepLR`).
+    Step,
+    /// ½η(1 + cos(π·epoch / epochs)) (PyTorch's `CosineAnnealingLR`, minimum 0).
+    Cosine,
+}
+
+/// Where the training data comes from: inline rows (`inputs`, `targets`), or a file (`path`):
+/// a CSV table, MNIST's IDX files (`path` + `labels`), or a built-in set (`"builtin:iris"`).
+/// Paths are relative to the spec file's folder.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DataSpec {
     pub inputs: Option<Vec<Vec<f64>>>,
     pub targets: Option<Vec<Vec<f64>>>,
+    /// A CSV file, an IDX images file (with `labels`), or `builtin:NAME`.
+    pub path: Option<String>,
+    /// The CSV target column, or several for regression (default: the last column).
+    pub target: Option<TargetColumns>,
+    /// The IDX labels file that goes with `path`.
+    pub labels: Option<String>,
+    /// A separate test set, in the same format as `path` (then `test` defaults to 0).
+    pub test_path: Option<String>,
+    /// The IDX labels of `test_path`.
+    pub test_labels: Option<String>,
+    /// Fraction of the samples held out for validation (default 0.1).
+    pub validation: Option<f64>,
+    /// Fraction held out for the final test (default 0.2, or 0 with `test_path`).
+    pub test: Option<f64>,
+    /// Scale each feature to mean 0, standard deviation 1 (fitted on the training split; for
+    /// regression the targets too). Default: true for CSV, false for IDX (pixels are in [0, 1]).
+    pub standardize: Option<bool>,
+    /// Class names in output order. Default: the distinct labels, sorted (numerically when
+    /// they are all integers). An integer label `i` that is not a name here names class `i`.
+    pub classes: Option<Vec<String>>,
 }
+
+/// `target = "label"` or `target = ["y1", "y2"]`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum TargetColumns {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl TargetColumns {
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            TargetColumns::One(s) => vec![s.clone()],
+            TargetColumns::Many(v) => v.clone(),
+        }
+    }
+}
+
+impl DataSpec {
+    /// Default fraction held out for validation.
+    pub const VALIDATION: f64 = 0.1;
+    /// Default fraction held out for the final test, when there is no `test_path`.
+    pub const TEST: f64 = 0.2;
+
+    pub fn validation_fraction(&self) -> f64 {
+        self.validation.unwrap_or(Self::VALIDATION)
+    }
+    pub fn test_fraction(&self) -> f64 {
+        self.test.unwrap_or(if self.test_path.is_some() {
+            0.0
+        } else {
+            Self::TEST
+        })
+    }
+    /// Whether the data are IDX files (there is a `labels` file) rather than a CSV table.
+    pub fn is_idx(&self) -> bool {
+        self.labels.is_some()
+    }
+    pub fn standardize(&self) -> bool {
+        self.standardize.unwrap_or(!self.is_idx())
+    }
+
+    /// Checks that the fields fit together.
+    pub fn validate(&self) -> Result<()> {
+        let inline = self.inputs.is_some() || self.targets.is_some();
+        if inline && self.path.is_some() {
+            return config_err!(
+                "data: give either inline `inputs`/`targets` or a `path`, not both"
+            );
+        }
+        if self.path.is_none() {
+            for (name, set) in [
+                ("target", self.target.is_some()),
+                ("labels", self.labels.is_some()),
+                ("test_path", self.test_path.is_some()),
+                ("classes", self.classes.is_some()),
+            ] {
+                if set {
+                    return config_err!("data: `{name}` needs a `path` to read from");
+                }
+            }
+        }
+        if self.labels.is_some() && self.target.is_some() {
+            return config_err!(
+                "data: `target` names a CSV column, `labels` an IDX file; give only one of them"
+            );
+        }
+        if self.test_labels.is_some() && self.test_path.is_none() {
+            return config_err!("data: `test_labels` needs a `test_path`");
+        }
+        if self.test_path.is_some() && self.is_idx() != self.test_labels.is_some() {
+            return config_err!(
+                "data: IDX data need both `test_path` and `test_labels` (and CSV data no `test_labels`)"
+            );
+        }
+        let (v, t) = (self.validation_fraction(), self.test_fraction());
+        for (name, x) in [("validation", v), ("test", t)] {
+            if !(0.0..1.0).contains(&x) {
+                return config_err!("data: {name} is {x}, expected a fraction in [0, 1)");
+            }
+        }
+        if v + t >= 1.0 {
+            return config_err!(
+                "data: validation + test = {}, expected less than 1 (some samples must be left to train on)",
+                v + t
+            );
+        }
+        if let Some(c) = &self.classes {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(dup) = c.iter().find(|n| !seen.insert(n.as_str())) {
+                return config_err!("data: class `{dup}` appears twice in `classes`");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Inline rows, flat: inputs `[n × inputs]`, targets `[n × outputs]`, and `n`.
+pub type InlineData = (Vec<f64>, Vec<f64>, usize);
 
 impl Spec {
     /// Parses a spec; `file` names it in error messages (`spec.toml: line 3, column 8: …`).
@@ -184,6 +351,10 @@ impl Spec {
         self.optimizer_config().validate()?;
         if self.training.batch_size == Some(0) {
             return config_err!("training: batch_size is 0, expected at least 1");
+        }
+        self.training.validate()?;
+        if let Some(d) = &self.data {
+            d.validate()?;
         }
         self.check_memory()?;
         // Shapes, loss/activation pairing, explicit weights (in the spec's dtype, where they
@@ -361,10 +532,11 @@ impl Spec {
 
     /// The inline `[data]` rows as flat `[n × inputs]` and `[n × outputs]` vectors, checked
     /// against the network's shape. `None` when the spec has no inline data.
-    pub fn inline_data(&self) -> Result<Option<InlineRows>> {
+    pub fn inline_data(&self) -> Result<Option<InlineData>> {
         let Some(DataSpec {
             inputs: Some(x),
             targets: Some(t),
+            ..
         }) = &self.data
         else {
             return Ok(None);
@@ -425,9 +597,6 @@ fn show(x: f64) -> String {
         format!("{x}")
     }
 }
-
-/// Inline data as flat rows: inputs `[n × inputs]`, targets `[n × outputs]`, and `n`.
-pub type InlineRows = (Vec<f64>, Vec<f64>, usize);
 
 /// A TOML error as one line: `line L, column C: what`.
 fn toml_message(text: &str, e: &toml::de::Error) -> String {

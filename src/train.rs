@@ -3,12 +3,26 @@
 //!
 //! A [`Trainer`] owns everything a step needs (workspace, optimizer state, batch buffers), all
 //! allocated once: a step allocates nothing.
+//!
+//! [`Trainer::fit`] runs many epochs with what real data need: a learning-rate [`Schedule`],
+//! validation metrics after every epoch, early stopping on the validation loss. It reports each
+//! epoch to a callback and prints nothing.
+//!
+//! Reproducibility: epoch `e` shuffles the sample order from identity with the ChaCha stream `e`
+//! of the seed, so an epoch's order depends only on (seed, e). The whole state of a run is the
+//! parameters, the optimizer state, the epoch counter and the early-stopping record, all of
+//! which a model file keeps ([`Trainer::store`], [`Trainer::restore`]): a resumed run equals an
+//! uninterrupted one bit for bit.
 
+use crate::data::DataInfo;
 use crate::diagnose;
 use crate::error::{Error, Result};
 use crate::float::Float;
+use crate::metrics::{self, Metrics};
+use crate::model_file::ModelFile;
 use crate::network::{Network, Workspace};
 use crate::optim::{Optimizer, OptimizerConfig};
+use crate::spec::{ScheduleKind, TrainingSpec};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -89,7 +103,7 @@ pub struct Trainer<F> {
     pub workspace: Workspace<F>,
     pub batch_size: usize,
     pub shuffle: bool,
-    rng: ChaCha8Rng,
+    seed: u64,
     order: Vec<usize>,
     batch_x: Vec<F>,
     batch_t: Vec<F>,
@@ -97,6 +111,19 @@ pub struct Trainer<F> {
     pub epoch: usize,
     /// Steps completed.
     pub step: u64,
+    /// The lowest validation loss so far, and the epochs since it (for early stopping).
+    pub best_validation_loss: f64,
+    pub epochs_since_best: usize,
+}
+
+/// The progress of an epoch, after each step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepProgress {
+    /// Samples done in this epoch, of `samples`.
+    pub done: usize,
+    pub samples: usize,
+    /// The mean training loss of this epoch so far.
+    pub loss: f64,
 }
 
 impl<F: Float> Trainer<F> {
@@ -115,13 +142,14 @@ impl<F: Float> Trainer<F> {
             workspace: Workspace::new(net, batch_size),
             batch_size,
             shuffle,
-            // Shuffling draws from its own stream, so it does not depend on initialisation.
-            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5348_5546_464c_4521),
+            seed,
             order: (0..data_len).collect(),
             batch_x: vec![F::ZERO; batch_size * net.inputs],
             batch_t: vec![F::ZERO; batch_size * net.outputs()],
             epoch: 0,
             step: 0,
+            best_validation_loss: f64::INFINITY,
+            epochs_since_best: 0,
         }
     }
 
@@ -147,6 +175,18 @@ impl<F: Float> Trainer<F> {
 
     /// One pass over `data` in batches (shuffled from the seed if `shuffle`).
     pub fn epoch(&mut self, net: &mut Network<F>, data: &Dataset<F>) -> Result<EpochStats> {
+        self.epoch_with(net, data, |_| {})
+    }
+
+    /// [`Trainer::epoch`], calling `progress` after every step (keep it cheap: it runs at the
+    /// rate of the steps).
+    #[inline]
+    pub fn epoch_with(
+        &mut self,
+        net: &mut Network<F>,
+        data: &Dataset<F>,
+        mut progress: impl FnMut(StepProgress),
+    ) -> Result<EpochStats> {
         let n = data.len();
         assert_eq!(
             self.order.len(),
@@ -157,7 +197,13 @@ impl<F: Float> Trainer<F> {
         let mut total = F::ZERO;
         let mut steps = 0;
         if self.shuffle {
-            self.order.shuffle(&mut self.rng);
+            // Shuffling draws from its own seed, apart from initialisation, one stream per epoch.
+            for (k, o) in self.order.iter_mut().enumerate() {
+                *o = k;
+            }
+            let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ SHUFFLE_SEED);
+            rng.set_stream(self.epoch as u64);
+            self.order.shuffle(&mut rng);
         }
         let mut start = 0;
         while start < n {
@@ -185,6 +231,11 @@ impl<F: Float> Trainer<F> {
             total += loss * F::from_usize(b);
             steps += 1;
             start += b;
+            progress(StepProgress {
+                done: start,
+                samples: n,
+                loss: total.to_f64() / start as f64,
+            });
         }
         self.epoch += 1;
         Ok(EpochStats {
@@ -192,5 +243,258 @@ impl<F: Float> Trainer<F> {
             steps,
             samples: n,
         })
+    }
+
+    /// Trains from epoch `self.epoch` up to `plan.epochs` (or until early stopping): sets the
+    /// scheduled learning rate, runs an epoch, measures the validation set, and calls
+    /// the observer with the report, the network and the trainer (to save a checkpoint, say);
+    /// the observer also sees every step's progress. Returns the last epoch's report, if any ran.
+    pub fn fit(
+        &mut self,
+        net: &mut Network<F>,
+        train: &Dataset<F>,
+        validation: Option<&Dataset<F>>,
+        info: &DataInfo,
+        plan: &Plan,
+        observer: &mut impl Observer<F>,
+    ) -> Result<Option<EpochReport>> {
+        let mut eval_ws = validation.map(|v| Workspace::new(net, v.len().min(metrics::CHUNK)));
+        let mut last = None;
+        // One clock reading per epoch (two with validation), none when the observer has no use
+        // for times: the end of one epoch is the start of the next.
+        let timing = observer.timing();
+        let now = || timing.then(std::time::Instant::now);
+        let mut clock = now();
+        while self.epoch < plan.epochs {
+            let index = self.epoch;
+            let rate = plan.schedule.rate(index);
+            self.optimizer.set_learning_rate(rate);
+            let stats = self.epoch_with(net, train, |p| observer.step(p))?;
+            let trained = now();
+            let validation = match (validation, eval_ws.as_mut()) {
+                (Some(v), Some(ws)) => Some(metrics::evaluate(net, v, info, ws)),
+                _ => None,
+            };
+            let end = if validation.is_some() { now() } else { trained };
+            let since = |t: Option<std::time::Instant>| {
+                t.zip(clock).map(|(t, c)| t.duration_since(c).as_secs_f64())
+            };
+            let (train_seconds, seconds) = (since(trained), since(end));
+            clock = end;
+            let mut stop = false;
+            if let Some(v) = &validation {
+                if v.loss < self.best_validation_loss {
+                    self.best_validation_loss = v.loss;
+                    self.epochs_since_best = 0;
+                } else {
+                    self.epochs_since_best += 1;
+                }
+                stop = plan.patience.is_some_and(|p| self.epochs_since_best >= p);
+            }
+            let report = EpochReport {
+                epoch: index,
+                train_loss: stats.loss,
+                validation,
+                learning_rate: rate,
+                samples_per_s: train_seconds.map(|t| stats.samples as f64 / t.max(1e-9)),
+                seconds,
+                stopped_early: stop,
+            };
+            observer.epoch(&report, net, self)?;
+            last = Some(report);
+            if stop {
+                break;
+            }
+        }
+        Ok(last)
+    }
+
+    /// Keeps the trainer's state (optimizer, epoch, early-stopping record) in a model file.
+    pub fn store(&self, model: &mut ModelFile<F>) {
+        model.optimizer = Some(self.optimizer.clone());
+        let state = serde_json::json!({
+            "epoch": self.epoch,
+            "best_validation_loss": if self.best_validation_loss.is_finite() {
+                Some(self.best_validation_loss)
+            } else {
+                None
+            },
+            "epochs_since_best": self.epochs_since_best,
+        });
+        model.metadata.insert("training".into(), state.to_string());
+    }
+
+    /// Takes up the state [`Trainer::store`] kept, to continue a run. The optimizer's
+    /// hyper-parameters stay this trainer's; its state (moments, step count) comes from the file.
+    /// Errors are `Error::Config` (the caller adds the file name).
+    pub fn restore(&mut self, model: &ModelFile<F>) -> Result<()> {
+        let bad = |m: String| Error::Config(m);
+        let text = model.metadata.get("training").ok_or_else(|| {
+            bad("metadata has no `training` state (was it saved by `backprop train`?)".into())
+        })?;
+        #[derive(serde::Deserialize)]
+        struct State {
+            epoch: usize,
+            best_validation_loss: Option<f64>,
+            epochs_since_best: usize,
+        }
+        let state: State = serde_json::from_str(text)
+            .map_err(|e| bad(format!("metadata training is not valid ({e})")))?;
+        let saved = model.optimizer.as_ref().ok_or_else(|| {
+            bad("the file holds no optimizer state, so training cannot resume exactly".into())
+        })?;
+        if saved.config.kind != self.optimizer.config.kind
+            || saved.first.len() != self.optimizer.first.len()
+            || saved.second.len() != self.optimizer.second.len()
+        {
+            return Err(bad(format!(
+                "the file's optimizer is {} for {} values, but the spec's is {} for {}",
+                saved.config.kind.name(),
+                saved.first.len().max(saved.second.len()),
+                self.optimizer.config.kind.name(),
+                self.optimizer.first.len().max(self.optimizer.second.len()),
+            )));
+        }
+        self.optimizer.first.clone_from(&saved.first);
+        self.optimizer.second.clone_from(&saved.second);
+        self.optimizer.steps = saved.steps;
+        self.step = saved.steps;
+        self.epoch = state.epoch;
+        self.best_validation_loss = state.best_validation_loss.unwrap_or(f64::INFINITY);
+        self.epochs_since_best = state.epochs_since_best;
+        Ok(())
+    }
+}
+
+/// What [`Trainer::fit`] reports to: every step (cheaply) and every epoch. A closure
+/// `|report, net, trainer| -> Result<()>` is an observer of the epochs.
+pub trait Observer<F> {
+    /// Whether the reports should carry times (two clock readings per epoch; with epochs of a
+    /// few samples that is a noticeable share of the run).
+    fn timing(&self) -> bool {
+        true
+    }
+    /// After each step (called at the rate of the steps: keep it cheap).
+    #[inline]
+    fn step(&mut self, _progress: StepProgress) {}
+    /// After each epoch; an error ends the run.
+    fn epoch(&mut self, report: &EpochReport, net: &Network<F>, trainer: &Trainer<F>)
+        -> Result<()>;
+}
+
+impl<F, T> Observer<F> for T
+where
+    T: FnMut(&EpochReport, &Network<F>, &Trainer<F>) -> Result<()>,
+{
+    fn epoch(
+        &mut self,
+        report: &EpochReport,
+        net: &Network<F>,
+        trainer: &Trainer<F>,
+    ) -> Result<()> {
+        self(report, net, trainer)
+    }
+}
+
+/// The seed offset of the shuffle streams (apart from initialisation's and the split's).
+const SHUFFLE_SEED: u64 = 0x5348_5546_464c_4521;
+
+/// What one epoch of [`Trainer::fit`] did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochReport {
+    /// Epochs completed before this one (the first epoch is 0).
+    pub epoch: usize,
+    /// Mean training loss over the epoch, measured before each step's update.
+    pub train_loss: f64,
+    /// Metrics on the validation set after the epoch.
+    pub validation: Option<Metrics>,
+    pub learning_rate: f64,
+    /// Training samples per second (steps only, without validation); `None` when the observer
+    /// wants no timing ([`Observer::timing`]).
+    pub samples_per_s: Option<f64>,
+    /// Wall time of the epoch, validation included (and the observer's previous call).
+    pub seconds: Option<f64>,
+    /// Early stopping ends the run after this epoch.
+    pub stopped_early: bool,
+}
+
+/// How long to train, at what rate, and when to stop early.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plan {
+    /// Total epochs (counting those of a run being resumed).
+    pub epochs: usize,
+    pub schedule: Schedule,
+    /// Stop when the validation loss has not improved for this many epochs.
+    pub patience: Option<usize>,
+}
+
+impl Plan {
+    /// The plan a spec's `[training]` gives, for base learning rate `learning_rate`.
+    pub fn from_spec(training: &TrainingSpec, learning_rate: f64) -> Plan {
+        Plan {
+            epochs: training.epochs,
+            schedule: Schedule {
+                kind: training.schedule,
+                base: learning_rate,
+                step_size: training.step_size,
+                gamma: training.gamma,
+                epochs: training.epochs,
+            },
+            patience: training.patience,
+        }
+    }
+}
+
+/// The learning rate of each epoch `e` (counted from 0), for base rate η:
+/// - `none`: η;
+/// - `step`: η·γ^⌊e / step_size⌋ (PyTorch's `StepLR`);
+/// - `cosine`: ½η(1 + cos(π·e / epochs)) (PyTorch's `CosineAnnealingLR`, T_max = epochs, minimum 0).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Schedule {
+    pub kind: ScheduleKind,
+    pub base: f64,
+    pub step_size: usize,
+    pub gamma: f64,
+    pub epochs: usize,
+}
+
+impl Schedule {
+    pub fn rate(&self, epoch: usize) -> f64 {
+        match self.kind {
+            ScheduleKind::None => self.base,
+            ScheduleKind::Step => {
+                self.base * self.gamma.powi((epoch / self.step_size.max(1)) as i32)
+            }
+            ScheduleKind::Cosine => {
+                let progress = epoch as f64 / self.epochs.max(1) as f64;
+                0.5 * self.base * (1.0 + (std::f64::consts::PI * progress).cos())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_by_hand() {
+        let mut s = Schedule {
+            kind: ScheduleKind::Step,
+            base: 0.8,
+            step_size: 3,
+            gamma: 0.5,
+            epochs: 10,
+        };
+        // Epochs 0..2 at 0.8, 3..5 at 0.4, 6..8 at 0.2.
+        let rates: Vec<f64> = (0..9).map(|e| s.rate(e)).collect();
+        assert_eq!(rates, [0.8, 0.8, 0.8, 0.4, 0.4, 0.4, 0.2, 0.2, 0.2]);
+        s.kind = ScheduleKind::Cosine;
+        // cos(0) = 1 → η; cos(π/2) = 0 → η/2 at the half; cos(π) = −1 → 0 at the end.
+        assert_eq!(s.rate(0), 0.8);
+        assert!((s.rate(5) - 0.4).abs() < 1e-15);
+        assert!(s.rate(10).abs() < 1e-15);
+        s.kind = ScheduleKind::None;
+        assert_eq!(s.rate(7), 0.8);
     }
 }

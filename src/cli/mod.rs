@@ -1,9 +1,13 @@
 //! One file per command.
 
 pub mod check;
+pub mod evaluate;
 pub mod explain;
 pub mod gradcheck;
+pub mod plot;
 pub mod predict;
+pub mod progress;
+pub mod report;
 pub mod train;
 pub mod worked;
 

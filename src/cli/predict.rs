@@ -1,8 +1,12 @@
-//! `backprop predict MODEL.safetensors --input "0.05,0.10"`.
+//! `backprop predict MODEL.safetensors --input "0.05,0.10"` or `--data FILE.csv [-o OUT.csv]`:
+//! runs a saved model, with the standardisation it was trained with. A classifier's rows are
+//! the class name and each class's probability; a regression's the predicted values.
 
 use super::num;
+use backprop::data::{self, DataInfo, Task};
+use backprop::model_file::write_atomically;
 use backprop::{config_err, model_file, AnyModel, Float, ModelFile, Result, Workspace};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -10,13 +14,115 @@ pub struct Args {
     /// A model file written by `backprop train --save`.
     model: PathBuf,
     /// One sample's inputs, comma-separated.
-    #[arg(long)]
-    input: String,
+    #[arg(long, required_unless_present = "data", conflicts_with = "data")]
+    input: Option<String>,
+    /// A CSV file with a header row: the model's feature columns, by name (other columns are
+    /// ignored). `builtin:NAME` reads a built-in data set.
+    #[arg(long, value_name = "FILE.csv")]
+    data: Option<String>,
+    /// Write the predictions here as CSV (default: standard output).
+    #[arg(short, long, value_name = "OUT.csv", requires = "data")]
+    output: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    let values: Vec<f64> = args
-        .input
+    match model_file::load(&args.model)? {
+        AnyModel::F32(m) => predict(&m, &args),
+        AnyModel::F64(m) => predict(&m, &args),
+    }
+}
+
+fn predict<F: Float>(model: &ModelFile<F>, args: &Args) -> Result<ExitCode> {
+    let info = DataInfo::from_model(model).map_err(|e| e.in_file(args.model.display()))?;
+    let net = &model.network;
+    let (mut rows, from_csv) = match (&args.input, &args.data) {
+        (Some(input), _) => (parse_input(input, net.inputs)?, false),
+        (None, Some(path)) => {
+            let table = data::read_csv(path, Path::new(""))?;
+            (info.csv_features(&table)?, true)
+        }
+        (None, None) => return config_err!("give --input \"…\" or --data FILE.csv"),
+    };
+    let n = rows.len() / net.inputs;
+    info.scale_features(&mut rows);
+    let x: Vec<F> = rows.iter().map(|&v| F::from_f64(v)).collect();
+    let mut ws = Workspace::new(net, n.clamp(1, 512));
+    let mut outputs = Vec::with_capacity(n * net.outputs());
+    for chunk in x.chunks(ws.capacity * net.inputs) {
+        let b = chunk.len() / net.inputs;
+        outputs.extend(net.forward(chunk, b, &mut ws).iter().map(|v| v.to_f64()));
+    }
+    info.unscale_outputs(&mut outputs);
+    let width = net.outputs();
+    if !from_csv {
+        let row = &outputs[..width];
+        match &info.task {
+            Task::Classification { classes } if model.metadata.contains_key("data.task") => {
+                let p = Task::probabilities(row);
+                let each: Vec<String> = classes
+                    .iter()
+                    .zip(&p)
+                    .map(|(c, p)| format!("{c} {}", num(*p, 6)))
+                    .collect();
+                println!(
+                    "{} (probabilities: {})",
+                    classes[Task::class_of(row)],
+                    each.join(", ")
+                );
+            }
+            _ => {
+                let shown: Vec<String> = row.iter().map(|&v| num(v, 6)).collect();
+                println!("{}", shown.join(","));
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut csv = String::new();
+    let header: Vec<String> = match &info.task {
+        Task::Classification { classes } => std::iter::once("class".to_string())
+            .chain(classes.iter().map(|c| format!("p_{c}")))
+            .collect(),
+        Task::Regression { targets } => targets.clone(),
+    };
+    csv.push_str(&csv_row(&header));
+    for row in outputs.chunks_exact(width) {
+        let fields: Vec<String> = match &info.task {
+            Task::Classification { classes } => {
+                std::iter::once(classes[Task::class_of(row)].clone())
+                    .chain(Task::probabilities(row).iter().map(|p| p.to_string()))
+                    .collect()
+            }
+            Task::Regression { .. } => row.iter().map(|v| v.to_string()).collect(),
+        };
+        csv.push_str(&csv_row(&fields));
+    }
+    match &args.output {
+        Some(path) => {
+            write_atomically(path, csv.as_bytes())?;
+            eprintln!("wrote {n} predictions to {}", path.display());
+        }
+        None => print!("{csv}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One CSV line, quoting fields that need it.
+fn csv_row(fields: &[String]) -> String {
+    let quoted: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            if f.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f.clone()
+            }
+        })
+        .collect();
+    quoted.join(",") + "\n"
+}
+
+fn parse_input(input: &str, inputs: usize) -> Result<Vec<f64>> {
+    let values: Vec<f64> = input
         .split(',')
         .enumerate()
         .map(|(k, s)| {
@@ -33,29 +139,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 })
         })
         .collect::<Result<_>>()?;
-    let outputs = match model_file::load(&args.model)? {
-        AnyModel::F32(m) => predict(&m, &values)?,
-        AnyModel::F64(m) => predict(&m, &values)?,
-    };
-    let shown: Vec<String> = outputs.iter().map(|&v| num(v, 6)).collect();
-    println!("{}", shown.join(","));
-    Ok(ExitCode::SUCCESS)
-}
-
-fn predict<F: Float>(model: &ModelFile<F>, input: &[f64]) -> Result<Vec<f64>> {
-    let net = &model.network;
-    if input.len() != net.inputs {
+    if values.len() != inputs {
         return config_err!(
             "--input has {} values, expected {} (the model's inputs)",
-            input.len(),
-            net.inputs
+            values.len(),
+            inputs
         );
     }
-    let x: Vec<F> = input.iter().map(|&v| F::from_f64(v)).collect();
-    let mut ws = Workspace::new(net, 1);
-    Ok(net
-        .forward(&x, 1, &mut ws)
-        .iter()
-        .map(|v| v.to_f64())
-        .collect())
+    Ok(values)
 }

@@ -1,15 +1,23 @@
 //! `backprop train SPEC.toml`: trains on the spec's data; flags override the spec.
 
-use super::num;
-use backprop::{config_err, model_file, Dataset, Float, ModelFile, Result, Spec, Trainer};
-use std::path::PathBuf;
+use super::plot::{self, Figure, Point};
+use super::progress::{metric_text, Progress};
+use super::{num, report};
+use backprop::data::{self, DataInfo, Prepared, Task};
+use backprop::metrics::{self, Metrics};
+use backprop::model_file::{self, write_atomically};
+use backprop::train::{EpochReport, StepProgress};
+use backprop::{
+    config_err, AnyModel, Float, ModelFile, Network, Plan, Result, Spec, Trainer, Workspace,
+};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
     /// The spec file (TOML) with the network, optimizer, training settings and data.
     spec: PathBuf,
-    /// Epochs (passes over the data); overrides [training] epochs.
+    /// Epochs (passes over the data); overrides [training] epochs. With --resume, the total.
     #[arg(long)]
     epochs: Option<usize>,
     /// Learning rate; overrides [optimizer] learning_rate.
@@ -18,12 +26,27 @@ pub struct Args {
     /// Samples per step; overrides [training] batch_size.
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Seed of initialisation and shuffling; overrides [training] seed.
+    /// Seed of initialisation, splitting and shuffling; overrides [training] seed.
     #[arg(long)]
     seed: Option<u64>,
     /// Write the trained model here (safetensors, written atomically).
     #[arg(long)]
     save: Option<PathBuf>,
+    /// No progress bar and no per-epoch lines; only the final summary.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Write one JSON line per epoch here, and a last line with the test metrics.
+    #[arg(long, value_name = "FILE.jsonl")]
+    log: Option<PathBuf>,
+    /// Draw the loss and accuracy curves (and a classifier's confusion matrix): .svg or .png.
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
+    plot: Option<PathBuf>,
+    /// Save the model (with the optimizer state) every N epochs to the --save file.
+    #[arg(long, value_name = "N", requires = "save")]
+    checkpoint_every: Option<usize>,
+    /// Continue training from a model file saved by --save or a checkpoint.
+    #[arg(long, value_name = "MODEL.safetensors")]
+    resume: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -40,6 +63,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(s) = args.seed {
         spec.training.seed = s;
     }
+    if args.checkpoint_every == Some(0) {
+        return config_err!("--checkpoint-every is 0, expected at least 1 epoch");
+    }
+    if let Some(path) = &args.plot {
+        plot::check_path(path)?;
+    }
     spec.validate().map_err(|e| e.in_file("command line"))?;
     match spec.dtype {
         backprop::Dtype::F32 => train::<f32>(&spec, &args),
@@ -48,14 +77,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
+    let base = args.spec.parent().unwrap_or(Path::new(""));
+    let spec_name = args.spec.display().to_string();
+    let Prepared {
+        train,
+        validation,
+        test,
+        info,
+    } = data::prepare::<F>(spec, base).map_err(|e| e.in_file(&spec_name))?;
     let mut net = spec.network::<F>()?;
-    let Some((x, t, n)) = spec
-        .inline_data()
-        .map_err(|e| e.in_file(args.spec.display()))?
-    else {
-        return config_err!("{}: no [data] to train on", args.spec.display());
-    };
-    let data = Dataset::<F>::from_f64(&x, &t, net.inputs, net.outputs())?;
     let batch = spec.training.batch_size.unwrap_or(32);
     let mut trainer = Trainer::new(
         &net,
@@ -63,30 +93,241 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         batch,
         spec.training.shuffle,
         spec.training.seed,
-        n,
+        train.len(),
     );
-    let epochs = spec.training.epochs;
-    let every = (epochs / 10).max(1);
-    let start = std::time::Instant::now();
-    let mut loss = f64::NAN;
-    for e in 1..=epochs {
-        loss = trainer.epoch(&mut net, &data)?.loss;
-        if e % every == 0 || e == 1 || e == epochs {
-            println!("epoch {e:>8}  loss {}", num(loss, 6));
-        }
+    if let Some(path) = &args.resume {
+        resume(path, &mut net, &mut trainer)?;
     }
+    let plan = Plan::from_spec(&spec.training, spec.optimizer.learning_rate);
+    let first = trainer.epoch;
+    let mut observer = Observer {
+        args,
+        info: &info,
+        progress: Progress::new(args.quiet, first, plan.epochs, train.len()),
+        log: String::new(),
+        history: Vec::new(),
+    };
+    let start = std::time::Instant::now();
+    let last = trainer.fit(
+        &mut net,
+        &train,
+        validation.as_ref(),
+        &info,
+        &plan,
+        &mut observer,
+    );
+    let Observer {
+        progress,
+        mut log,
+        history,
+        ..
+    } = observer;
+    progress.finish();
+    let last = last?;
+    let seconds = start.elapsed().as_secs_f64();
+    let done = trainer.epoch - first;
     println!(
-        "trained {epochs} epochs ({} steps, batch {}) in {:.3} s; last epoch's loss {}",
+        "trained {done} epochs ({} steps, batch {}) in {seconds:.3} s; last epoch's loss {}",
         trainer.step,
         trainer.batch_size,
-        start.elapsed().as_secs_f64(),
-        num(loss, 6)
+        last.map_or("-".to_string(), |r| num(r.train_loss, 6)),
     );
+    if let Some(v) = last.and_then(|r| r.validation) {
+        println!(
+            "validation ({} samples): loss {}{}",
+            v.samples,
+            num(v.loss, 6),
+            metric_text(&v, "")
+        );
+    }
+
+    // The final figures: the test set, or the training set when there is none.
+    let (final_set, final_name) = match &test {
+        Some(t) => (t, "test set"),
+        None => (&train, "training set"),
+    };
+    let mut ws = Workspace::new(&net, final_set.len().min(metrics::CHUNK));
+    let m = metrics::evaluate(&net, final_set, &info, &mut ws);
+    println!(
+        "{final_name} ({} samples): loss {}{}",
+        m.samples,
+        num(m.loss, 6),
+        metric_text(&m, "")
+    );
+    let confusion = info.task.classes().map(|classes| {
+        let outputs = metrics::outputs(&net, final_set, &mut ws);
+        let targets: Vec<f64> = final_set.t.iter().map(|v| v.to_f64()).collect();
+        let c = metrics::Confusion::new(&outputs, &targets, final_set.outputs, classes.len());
+        report::per_class_table(classes, &c);
+        c
+    });
+
     if let Some(path) = &args.save {
-        let mut model = ModelFile::new(net);
-        model.optimizer = Some(trainer.optimizer.clone());
-        model_file::save(path, &model)?;
+        save(path, &net, &trainer, &info)?;
         println!("saved {}", path.display());
     }
+    if let Some(path) = &args.log {
+        let test_metrics = test.as_ref().map(|_| m);
+        let (key, value) = metric_key("test", &info, test_metrics.as_ref());
+        let line = serde_json::json!({
+            "test_loss": test_metrics.map(|m| m.loss),
+            key: value,
+            "test_samples": test_metrics.map_or(0, |m| m.samples),
+        });
+        log.push_str(&line.to_string());
+        log.push('\n');
+        write_atomically(path, log.as_bytes())?;
+    }
+    if let Some(path) = &args.plot {
+        let metric = match info.task {
+            Task::Classification { .. } => "accuracy",
+            Task::Regression { .. } => "RMSE",
+        };
+        let classes = info.task.classes().unwrap_or_default();
+        plot::save(
+            path,
+            &Figure {
+                history: &history,
+                metric,
+                confusion: confusion.as_ref().map(|c| (classes, &c.counts[..])),
+                confusion_of: final_name,
+            },
+        )?;
+        println!("plotted {}", path.display());
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the command does after each step and epoch: progress, log lines, plot points,
+/// checkpoints.
+struct Observer<'a> {
+    args: &'a Args,
+    info: &'a DataInfo,
+    progress: Progress,
+    log: String,
+    history: Vec<Point>,
+}
+
+impl<F: Float> backprop::train::Observer<F> for Observer<'_> {
+    fn timing(&self) -> bool {
+        self.args.log.is_some()
+    }
+
+    #[inline]
+    fn step(&mut self, p: StepProgress) {
+        self.progress.step(p);
+    }
+
+    fn epoch(&mut self, r: &EpochReport, net: &Network<F>, trainer: &Trainer<F>) -> Result<()> {
+        self.progress.epoch(r);
+        let metric = |m: &Metrics| m.accuracy.or(m.rmse);
+        if self.args.log.is_some() {
+            let (key, value) = metric_key("val", self.info, r.validation.as_ref());
+            let line = serde_json::json!({
+                "epoch": r.epoch + 1,
+                "train_loss": r.train_loss,
+                "val_loss": r.validation.map(|v| v.loss),
+                key: value,
+                "learning_rate": r.learning_rate,
+                "samples_per_s": r.samples_per_s,
+                "seconds": r.seconds,
+            });
+            self.log.push_str(&line.to_string());
+            self.log.push('\n');
+        }
+        if self.args.plot.is_some() {
+            self.history.push(Point {
+                epoch: r.epoch + 1,
+                train_loss: r.train_loss,
+                val_loss: r.validation.map(|v| v.loss),
+                val_metric: r.validation.as_ref().and_then(metric),
+            });
+        }
+        if let (Some(every), Some(path)) = (self.args.checkpoint_every, &self.args.save) {
+            if (r.epoch + 1).is_multiple_of(every) {
+                save(path, net, trainer, self.info)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `("val_accuracy", value)` or `("val_rmse", value)` for a log line.
+fn metric_key(prefix: &str, info: &DataInfo, m: Option<&Metrics>) -> (String, Option<f64>) {
+    match info.task {
+        Task::Classification { .. } => (format!("{prefix}_accuracy"), m.and_then(|m| m.accuracy)),
+        Task::Regression { .. } => (format!("{prefix}_rmse"), m.and_then(|m| m.rmse)),
+    }
+}
+
+/// Saves the network with the data description and the trainer's state, atomically.
+fn save<F: Float>(
+    path: &Path,
+    net: &Network<F>,
+    trainer: &Trainer<F>,
+    info: &DataInfo,
+) -> Result<()> {
+    let mut model = ModelFile::new(net.clone());
+    info.store(&mut model);
+    trainer.store(&mut model);
+    model_file::save(path, &model)
+}
+
+/// Loads a saved run into `net` and `trainer`, checking that it is the spec's network.
+fn resume<F: Float>(path: &Path, net: &mut Network<F>, trainer: &mut Trainer<F>) -> Result<()> {
+    let in_file = |e: backprop::Error| e.in_file(path.display());
+    let model: ModelFile<F> = match (model_file::load(path)?, F::DTYPE) {
+        (AnyModel::F32(m), backprop::Dtype::F32) => cast(m),
+        (AnyModel::F64(m), backprop::Dtype::F64) => cast(m),
+        (other, dtype) => {
+            let found = match other {
+                AnyModel::F32(_) => "f32",
+                AnyModel::F64(_) => "f64",
+            };
+            return config_err!(
+                "{}: the model is {found}, but the spec's dtype is {}",
+                path.display(),
+                dtype.name()
+            );
+        }
+    };
+    let saved = &model.network;
+    if saved.inputs != net.inputs || saved.layers != net.layers || saved.loss != net.loss {
+        return config_err!(
+            "{}: its network ({} inputs, {} layers, loss {}) is not the spec's ({} inputs, {} layers, loss {})",
+            path.display(),
+            saved.inputs,
+            saved.layers.len(),
+            saved.loss.name(),
+            net.inputs,
+            net.layers.len(),
+            net.loss.name()
+        );
+    }
+    net.params.clone_from(&saved.params);
+    trainer.restore(&model).map_err(in_file)
+}
+
+/// A model file of one dtype seen as `ModelFile<F>` (the caller checked the dtype matches).
+fn cast<G: Float, F: Float>(m: ModelFile<G>) -> ModelFile<F> {
+    let conv = |v: &[G]| {
+        v.iter()
+            .map(|x| F::from_f64(x.to_f64()))
+            .collect::<Vec<F>>()
+    };
+    ModelFile {
+        network: m.network.cast(),
+        optimizer: m.optimizer.map(|o| backprop::Optimizer {
+            config: o.config,
+            first: conv(&o.first),
+            second: conv(&o.second),
+            steps: o.steps,
+        }),
+        tensors: m
+            .tensors
+            .into_iter()
+            .map(|(k, (s, v))| (k, (s, conv(&v))))
+            .collect(),
+        metadata: m.metadata,
+    }
 }

@@ -1,0 +1,56 @@
+//! `backprop evaluate MODEL.safetensors --data FILE.csv`: the loss and accuracy (classifier, with
+//! the per-class precision and recall) or RMSE (regression) of a saved model on labelled data.
+
+use super::progress::metric_text;
+use super::{num, report};
+use backprop::data::{self, DataInfo};
+use backprop::metrics::{self, Confusion};
+use backprop::{model_file, AnyModel, Dataset, Float, ModelFile, Result, Workspace};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A model file written by `backprop train --save`.
+    model: PathBuf,
+    /// A CSV file with a header row, the model's feature columns and its target column(s).
+    /// `builtin:NAME` reads a built-in data set.
+    #[arg(long, value_name = "FILE.csv")]
+    data: String,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    match model_file::load(&args.model)? {
+        AnyModel::F32(m) => evaluate(&m, &args),
+        AnyModel::F64(m) => evaluate(&m, &args),
+    }
+}
+
+fn evaluate<F: Float>(model: &ModelFile<F>, args: &Args) -> Result<ExitCode> {
+    let info = DataInfo::from_model(model).map_err(|e| e.in_file(args.model.display()))?;
+    let net = &model.network;
+    let table = data::read_csv(&args.data, Path::new(""))?;
+    let mut x = info.csv_features(&table)?;
+    let mut t = info.csv_targets(&table, net.outputs())?;
+    info.scale_features(&mut x);
+    info.scale_targets(&mut t);
+    let conv = |v: &[f64]| v.iter().map(|&v| F::from_f64(v)).collect::<Vec<F>>();
+    let set = Dataset::new(conv(&x), conv(&t), net.inputs, net.outputs())?;
+    let mut ws = Workspace::new(net, set.len().min(metrics::CHUNK));
+    let m = metrics::evaluate(net, &set, &info, &mut ws);
+    println!(
+        "{} ({} samples): loss {}{}",
+        args.data,
+        m.samples,
+        num(m.loss, 6),
+        metric_text(&m, "")
+    );
+    if let Some(classes) = info.task.classes() {
+        let outputs = metrics::outputs(net, &set, &mut ws);
+        report::per_class_table(
+            classes,
+            &Confusion::new(&outputs, &t, net.outputs(), classes.len()),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

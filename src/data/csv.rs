@@ -1,0 +1,152 @@
+//! CSV tables: a header row of column names, then one sample per row. Fields may be quoted
+//! (`"a, b"`), lines may end in `\n` or `\r\n`, empty lines are skipped. Features are numbers;
+//! the target column of a classifier may hold any text (a class name) or integers.
+
+use crate::error::{Error, Result};
+
+/// A CSV file as text fields, checked to be rectangular.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CsvTable {
+    /// The file's name, for error messages.
+    pub file: String,
+    pub header: Vec<String>,
+    /// Each row's line number (1-based, the header is line 1) and its fields.
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+impl CsvTable {
+    /// Parses CSV text. Errors name the file and line: a row with the wrong number of fields, a
+    /// file without a header or without rows.
+    pub fn parse(text: &str, file: &str) -> Result<CsvTable> {
+        let err = |message: String| Error::File {
+            file: file.to_string(),
+            message,
+        };
+        let mut reader = ::csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|e| err(format!("cannot read the header row ({e})")))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        if header.is_empty() || header.iter().all(|h| h.is_empty()) {
+            return Err(err(
+                "the file is empty, expected a header row of column names".into(),
+            ));
+        }
+        if let Some(k) = header.iter().position(|h| h.is_empty()) {
+            return Err(err(format!(
+                "line 1, column {}: the header has an empty column name",
+                k + 1
+            )));
+        }
+        // Line numbers from byte offsets (the reader does not count the empty lines it skips).
+        let mut counted = (0usize, 1u64);
+        // A record's position may be the start of the empty lines before it: skip those.
+        let mut line_at = |byte: u64| {
+            let mut byte = (byte as usize).min(text.len());
+            while matches!(text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
+                byte += 1;
+            }
+            let (from, line) = counted;
+            let line = line
+                + text.as_bytes()[from.min(byte)..byte]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count() as u64;
+            counted = (byte.max(from), line);
+            line
+        };
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                err(format!("line {line}: cannot read the row ({e})"))
+            })?;
+            let line = line_at(record.position().map_or(0, |p| p.byte()));
+            if record.len() != header.len() {
+                return Err(err(format!(
+                    "line {line}: {} fields, expected {} (one per column of the header)",
+                    record.len(),
+                    header.len()
+                )));
+            }
+            rows.push((line, record.iter().map(|f| f.trim().to_string()).collect()));
+        }
+        if rows.is_empty() {
+            return Err(err(
+                "only a header row, expected at least one row of data".into()
+            ));
+        }
+        Ok(CsvTable {
+            file: file.to_string(),
+            header,
+            rows,
+        })
+    }
+
+    /// Reads and parses a CSV file.
+    pub fn read(path: &std::path::Path) -> Result<CsvTable> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        CsvTable::parse(&text, &path.display().to_string())
+    }
+
+    /// The index of the column named `name`.
+    pub fn column(&self, name: &str) -> Result<usize> {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| Error::File {
+                file: self.file.clone(),
+                message: format!(
+                    "no column named `{name}`; the header has {}",
+                    quoted_list(&self.header)
+                ),
+            })
+    }
+
+    /// The numbers of the given columns, row by row: `[rows × columns.len()]`. A missing or
+    /// non-numeric field is an error naming its line and column.
+    pub fn numbers(&self, columns: &[usize]) -> Result<Vec<f64>> {
+        let mut out = Vec::with_capacity(self.rows.len() * columns.len());
+        for (line, fields) in &self.rows {
+            for &c in columns {
+                out.push(self.number(*line, c, &fields[c])?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn number(&self, line: u64, column: usize, field: &str) -> Result<f64> {
+        let place = format!(
+            "line {line}, column {} (`{}`)",
+            column + 1,
+            self.header[column]
+        );
+        let message = if field.is_empty() {
+            format!("{place}: missing value, expected a number")
+        } else {
+            match field.parse::<f64>() {
+                Ok(v) if v.is_finite() => return Ok(v),
+                Ok(_) => format!("{place}: `{field}` is not a finite number"),
+                Err(_) => format!("{place}: `{field}` is not a number"),
+            }
+        };
+        Err(Error::File {
+            file: self.file.clone(),
+            message,
+        })
+    }
+}
+
+/// `` `a`, `b`, `c` `` (at most 12 names, then "…").
+pub(crate) fn quoted_list(names: &[String]) -> String {
+    let mut s: Vec<String> = names.iter().take(12).map(|n| format!("`{n}`")).collect();
+    if names.len() > 12 {
+        s.push(format!("… ({} columns)", names.len()));
+    }
+    s.join(", ")
+}

@@ -1,0 +1,135 @@
+//! MNIST's IDX format, raw or gzip-compressed (recognised by its first two bytes, 1f 8b).
+//!
+//! An IDX file is a big-endian header — the magic number `00 00 08 D` (type 08 = unsigned byte,
+//! `D` dimensions), then `D` sizes as u32 — followed by the values. Images are
+//! `00000803` `[count × rows × columns]`, labels `00000801` `[count]`. Pixels 0..=255 are
+//! scaled to [0, 1].
+
+use crate::error::{Error, Result};
+use std::io::Read;
+use std::path::Path;
+
+/// Images as rows of pixels in [0, 1], with their labels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdxImages {
+    /// `[count × rows·columns]`.
+    pub pixels: Vec<f64>,
+    pub count: usize,
+    pub rows: usize,
+    pub columns: usize,
+    pub labels: Vec<u8>,
+}
+
+/// Reads an images file and its labels file, checking their headers and that they agree.
+pub fn read(images: &Path, labels: &Path) -> Result<IdxImages> {
+    let image_bytes = read_maybe_gz(images)?;
+    let label_bytes = read_maybe_gz(labels)?;
+    parse(
+        &image_bytes,
+        &images.display().to_string(),
+        &label_bytes,
+        &labels.display().to_string(),
+    )
+}
+
+/// Parses the (decompressed) bytes of an images file and a labels file; the names are for
+/// error messages.
+pub fn parse(
+    images: &[u8],
+    images_name: &str,
+    labels: &[u8],
+    labels_name: &str,
+) -> Result<IdxImages> {
+    let dims = header(images, images_name, 3, "images")?;
+    let (count, rows, columns) = (dims[0], dims[1], dims[2]);
+    let label_dims = header(labels, labels_name, 1, "labels")?;
+    if label_dims[0] != count {
+        return Err(Error::File {
+            file: labels_name.to_string(),
+            message: format!(
+                "{} labels, but {images_name} holds {count} images; expected one label per image",
+                label_dims[0]
+            ),
+        });
+    }
+    let pixels_per_image = rows * columns;
+    let pixels = &images[16..];
+    let expected = count
+        .checked_mul(pixels_per_image)
+        .ok_or_else(|| Error::File {
+            file: images_name.to_string(),
+            message: "the header's sizes overflow".into(),
+        })?;
+    check_length(pixels.len(), expected, images_name, "pixel bytes")?;
+    check_length(labels.len() - 8, count, labels_name, "label bytes")?;
+    Ok(IdxImages {
+        pixels: pixels.iter().map(|&p| p as f64 / 255.0).collect(),
+        count,
+        rows,
+        columns,
+        labels: labels[8..].to_vec(),
+    })
+}
+
+/// Reads a file whole, gunzipping it when it starts with the gzip magic bytes.
+fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
+    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(|e| Error::File {
+                file: path.display().to_string(),
+                message: format!("not a valid gzip file ({e})"),
+            })?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+/// Checks the magic number (unsigned bytes, `dims` dimensions) and returns the sizes.
+fn header(bytes: &[u8], name: &str, dims: usize, what: &str) -> Result<Vec<usize>> {
+    let err = |message: String| Error::File {
+        file: name.to_string(),
+        message,
+    };
+    let header_len = 4 + 4 * dims;
+    if bytes.len() < header_len {
+        return Err(err(format!(
+            "truncated: {} bytes, expected an IDX {what} header of {header_len} bytes",
+            bytes.len()
+        )));
+    }
+    let magic = u32::from_be_bytes(bytes[..4].try_into().expect("4 bytes"));
+    let expected = 0x0800 + dims as u32;
+    if magic != expected {
+        return Err(err(format!(
+            "magic number is 0x{magic:08x}, expected 0x{expected:08x} (IDX {what}: unsigned bytes, {dims} dimension{})",
+            if dims == 1 { "" } else { "s" }
+        )));
+    }
+    Ok((0..dims)
+        .map(|d| {
+            let at = 4 + 4 * d;
+            u32::from_be_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize
+        })
+        .collect())
+}
+
+fn check_length(found: usize, expected: usize, name: &str, what: &str) -> Result<()> {
+    if found != expected {
+        let problem = if found < expected {
+            "truncated"
+        } else {
+            "trailing bytes"
+        };
+        return Err(Error::File {
+            file: name.to_string(),
+            message: format!(
+                "{problem}: {found} {what} after the header, expected {expected} (from the header's sizes)"
+            ),
+        });
+    }
+    Ok(())
+}
