@@ -21,9 +21,13 @@
 
 pub mod activation;
 pub mod data;
+pub mod derivation;
+pub mod diagnose;
 pub mod error;
 pub mod float;
 pub mod gradcheck;
+pub mod interrupt;
+pub mod limits;
 pub mod loss;
 pub mod matrix;
 pub mod metrics;

@@ -15,12 +15,12 @@
 //! uninterrupted one bit for bit.
 
 use crate::data::DataInfo;
+use crate::diagnose;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::metrics::{self, Metrics};
 use crate::model_file::ModelFile;
 use crate::network::{Network, Workspace};
-use crate::notation::parameter_names;
 use crate::optim::{Optimizer, OptimizerConfig};
 use crate::spec::{ScheduleKind, TrainingSpec};
 use rand::seq::SliceRandom;
@@ -158,7 +158,15 @@ impl<F: Float> Trainer<F> {
     pub fn step(&mut self, net: &mut Network<F>, x: &[F], t: &[F], batch: usize) -> Result<F> {
         let loss = net.loss_and_gradients(x, t, batch, &mut self.workspace);
         if !loss.is_finite() {
-            return Err(self.non_finite(net, loss));
+            let (epoch, step) = (self.epoch + 1, self.step + 1);
+            return Err(diagnose::non_finite(
+                net,
+                &self.workspace,
+                batch,
+                loss,
+                epoch,
+                step,
+            ));
         }
         self.optimizer.step(&mut net.params, &self.workspace.grads);
         self.step += 1;
@@ -355,34 +363,6 @@ impl<F: Float> Trainer<F> {
         self.best_validation_loss = state.best_validation_loss.unwrap_or(f64::INFINITY);
         self.epochs_since_best = state.epochs_since_best;
         Ok(())
-    }
-
-    /// The error for a non-finite loss: where the first NaN or infinity sits.
-    fn non_finite(&self, net: &Network<F>, loss: F) -> Error {
-        let names = parameter_names(&net.layers);
-        let place = |values: &[F], what: &str| {
-            values.iter().position(|v| !v.is_finite()).map(|k| {
-                let layer = net
-                    .layers
-                    .iter()
-                    .position(|l| k < l.bias_offset + l.bias_count())
-                    .unwrap_or(0);
-                format!(
-                    "{what} of parameter {} (layer {}) is {}",
-                    names[k],
-                    layer + 1,
-                    values[k]
-                )
-            })
-        };
-        let detail = place(&net.params, "the value")
-            .or_else(|| place(&self.workspace.grads, "the gradient"))
-            .unwrap_or_else(|| "the parameters are finite; the outputs overflowed".to_string());
-        Error::NonFinite(format!(
-            "training stopped: the loss became {loss} at epoch {}, step {}: {detail}",
-            self.epoch + 1,
-            self.step + 1
-        ))
     }
 }
 

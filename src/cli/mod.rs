@@ -1,6 +1,8 @@
 //! One file per command.
 
+pub mod check;
 pub mod evaluate;
+pub mod explain;
 pub mod gradcheck;
 pub mod plot;
 pub mod predict;

@@ -8,7 +8,8 @@ use backprop::metrics::{self, Metrics};
 use backprop::model_file::{self, write_atomically};
 use backprop::train::{EpochReport, StepProgress};
 use backprop::{
-    config_err, AnyModel, Float, ModelFile, Network, Plan, Result, Spec, Trainer, Workspace,
+    config_err, interrupt, AnyModel, Error, Float, ModelFile, Network, Plan, Result, Spec, Trainer,
+    Workspace,
 };
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -77,6 +78,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
+    interrupt::install()?;
     let base = args.spec.parent().unwrap_or(Path::new(""));
     let spec_name = args.spec.display().to_string();
     let Prepared {
@@ -123,6 +125,21 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         ..
     } = observer;
     progress.finish();
+    if let Err(Error::Interrupted { epoch, .. }) = &last {
+        // Ctrl-C: the observer has saved the finished epochs; keep the log of them too.
+        if let Some(path) = &args.log {
+            write_atomically(path, log.as_bytes())?;
+        }
+        match &args.save {
+            Some(path) => println!(
+                "interrupted after epoch {epoch}; saved {} (continue with --resume {})",
+                path.display(),
+                path.display()
+            ),
+            None => println!("interrupted after epoch {epoch} (nothing saved: no --save)"),
+        }
+        return Ok(ExitCode::from(interrupt::EXIT_STATUS));
+    }
     let last = last?;
     let seconds = start.elapsed().as_secs_f64();
     let done = trainer.epoch - first;
@@ -243,10 +260,18 @@ impl<F: Float> backprop::train::Observer<F> for Observer<'_> {
                 val_metric: r.validation.as_ref().and_then(metric),
             });
         }
-        if let (Some(every), Some(path)) = (self.args.checkpoint_every, &self.args.save) {
-            if (r.epoch + 1).is_multiple_of(every) {
-                save(path, net, trainer, self.info)?;
-            }
+        // Ctrl-C: the epoch just finished is saved (when there is a --save file), then the run
+        // ends; resuming from the file continues exactly.
+        let stop = interrupt::requested();
+        let due = (self.args.checkpoint_every).is_some_and(|n| (r.epoch + 1).is_multiple_of(n));
+        if let (true, Some(path)) = (due || stop, &self.args.save) {
+            save(path, net, trainer, self.info)?;
+        }
+        if stop {
+            return Err(Error::Interrupted {
+                epoch: r.epoch + 1,
+                step: trainer.step,
+            });
         }
         Ok(())
     }
