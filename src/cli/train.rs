@@ -214,6 +214,11 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
             &Figure {
                 history: &history,
                 metric,
+                loss_caption: if info.targets.is_some() {
+                    "loss (standardised targets)"
+                } else {
+                    "loss"
+                },
                 confusion: confusion.as_ref().map(|c| (classes, &c.counts[..])),
                 confusion_of: final_name,
             },
