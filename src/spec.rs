@@ -321,6 +321,9 @@ impl DataSpec {
     }
 }
 
+/// Inline rows, flat: inputs `[n × inputs]`, targets `[n × outputs]`, and `n`.
+pub type InlineData = (Vec<f64>, Vec<f64>, usize);
+
 impl Spec {
     /// Parses a spec; `file` names it in error messages (`spec.toml: line 3, column 8: …`).
     pub fn parse(text: &str, file: &str) -> Result<Spec> {
@@ -529,7 +532,7 @@ impl Spec {
 
     /// The inline `[data]` rows as flat `[n × inputs]` and `[n × outputs]` vectors, checked
     /// against the network's shape. `None` when the spec has no inline data.
-    pub fn inline_data(&self) -> Result<Option<InlineRows>> {
+    pub fn inline_data(&self) -> Result<Option<InlineData>> {
         let Some(DataSpec {
             inputs: Some(x),
             targets: Some(t),
@@ -594,9 +597,6 @@ fn show(x: f64) -> String {
         format!("{x}")
     }
 }
-
-/// Inline data as flat rows: inputs `[n × inputs]`, targets `[n × outputs]`, and `n`.
-pub type InlineRows = (Vec<f64>, Vec<f64>, usize);
 
 /// A TOML error as one line: `line L, column C: what`.
 fn toml_message(text: &str, e: &toml::de::Error) -> String {

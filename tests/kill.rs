@@ -77,9 +77,7 @@ fn a_kill_at_any_moment_leaves_the_old_or_a_new_model_whole() {
         "model.safetensors",
     ];
     if checkpoints {
-        // A few checkpoints per run (not one per epoch), so that some kills land before the
-        // first write and some after.
-        args.extend(["--checkpoint-every", "50"]);
+        args.extend(["--checkpoint-every", "1"]);
     }
     let start = Instant::now();
     let status = backprop(dir.path(), &args).status().unwrap();
@@ -96,7 +94,13 @@ fn a_kill_at_any_moment_leaves_the_old_or_a_new_model_whole() {
         run_args.extend(["--seed", &seed]);
         let before = std::fs::read(&model).unwrap();
         let mut child = backprop(dir.path(), &run_args).spawn().unwrap();
-        let delay = run_time.mul_f64(rng.gen_range(0.0..1.1));
+        // Every fourth kill comes within the first few milliseconds, before the first write
+        // (checkpoints follow each other closely); the others anywhere in the run.
+        let delay = if kill % 4 == 0 {
+            std::time::Duration::from_micros(rng.gen_range(0..3000))
+        } else {
+            run_time.mul_f64(rng.gen_range(0.0..1.1))
+        };
         std::thread::sleep(delay);
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
