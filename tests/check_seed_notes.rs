@@ -108,3 +108,48 @@ fn the_cli_prints_a_summary_and_exits_1_when_something_is_wrong() {
         .unwrap()
         .contains("2 correct, 0 slips, 0 carried"));
 }
+
+#[test]
+fn a_value_that_follows_only_from_early_rounding_names_the_rounded_value() {
+    let d = Derivation::from_spec(&Spec::worked_example(), None).unwrap();
+    // a_h1 = 0.6 is right to one decimal (0.5933 rounds to 0.6). Carried on with five decimals:
+    // z_o = 0.40×0.6 + 0.45×0.596884… + 0.60 = 1.108598 → 1.10860, while the exact z_o is
+    // 1.105906: wrong, but only because a_h1 was rounded too early.
+    let r = check_notes("s1.a_h1 = 0.6\ns1.z_o = 1.10860\n", "notes", &d).unwrap();
+    assert_eq!(r.marks[0].verdict, Verdict::Correct);
+    assert_eq!(
+        r.marks[1].verdict,
+        Verdict::Carried {
+            from: vec!["s1.a_h1".into()],
+            rounding: true
+        }
+    );
+}
+
+#[test]
+fn a_batch_of_one_sample_needs_no_sample_prefix() {
+    let d = Derivation::from_spec(&Spec::worked_example(), Some(2)).unwrap();
+    // Sample 2 alone: z_h1 = 0.15×0.8 + 0.20×0.2 + 0.35 = 0.51; E = ½(0.99 − a_o)² is E_total.
+    let r = check_notes("z_h1 = 0.51\nE_2 = 0.0269226\n", "notes", &d).unwrap();
+    assert!(r.all_correct());
+    assert_eq!(d.graph.node(r.marks[0].entry.node).name, "s2.z_h1");
+    // With both samples it is ambiguous, and the error says what to write.
+    let both = Derivation::from_spec(&Spec::worked_example(), None).unwrap();
+    let e = check_notes("z_h1 = 0.51\n", "notes", &both).unwrap_err();
+    assert!(e.to_string().contains("write s1.z_h1 or s2.z_h1"), "{e}");
+}
+
+#[test]
+fn the_marks_can_be_in_chinese() {
+    let out = Command::new(env!("CARGO_BIN_EXE_backprop"))
+        .args(["check", "tests/data/seed_notes.txt", "--lang", "zh"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("沿用了前面 s1.E 的错误"), "{stdout}");
+    assert!(stdout.contains("此处笔误"), "{stdout}");
+    assert!(stdout
+        .trim_end()
+        .ends_with("9 个正确，4 处笔误，2 处沿用前面的错误"));
+}

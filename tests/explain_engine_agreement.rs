@@ -4,7 +4,7 @@
 //! and both kinds of bias. The graph's own reverse walk must agree with its written-out chain
 //! rule too.
 
-use backprop::derivation::Derivation;
+use backprop::derivation::{render, Derivation, Format, RenderOptions};
 use backprop::notation::{input_name, parameter_names, unit_name};
 use backprop::{Activation, Loss, Optimizer, OptimizerKind, Spec, Workspace};
 use rand::{Rng, SeedableRng};
@@ -117,6 +117,20 @@ fn the_derivation_agrees_with_the_engine_on_random_networks() {
         let spec = Spec::parse(&toml, "random").unwrap_or_else(|e| panic!("{e}\n{toml}"));
         let d = Derivation::from_spec(&spec, None).unwrap();
         let g = &d.graph;
+        if case < 100 {
+            // Every renderer handles every kind of network.
+            for format in [
+                Format::Text,
+                Format::Markdown,
+                Format::Json,
+                Format::Html,
+                Format::Dot,
+            ] {
+                let out = render(&d, format, RenderOptions::default());
+                assert!(out.len() > 500, "case {case} {format:?}");
+                assert!(!out.contains("NaN"), "case {case} {format:?}:\n{out}");
+            }
+        }
         let at = |name: &str| {
             g.value(name)
                 .unwrap_or_else(|| panic!("case {case}: no node {name}\n{toml}"))

@@ -81,7 +81,7 @@ fn every_quantity_matches_the_hand_derivation() {
         let got = d.graph.value(&name).unwrap_or_else(|| panic!("no {name}"));
         assert!((got - v).abs() < 1e-15, "{name}: {got} vs {v}");
     }
-    // The figures quoted in the issue, to their digits.
+    // The figures quoted for orientation (README), to their digits.
     let at = |n: &str| d.graph.value(n).unwrap();
     assert!((at("E_total") - 0.1508668559).abs() < 1e-10);
     assert!((at("grad.w5") - 0.0277842).abs() < 1e-7);

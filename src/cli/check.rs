@@ -16,6 +16,9 @@ pub struct Args {
     /// The notes work the step on this sample alone (numbered from 1).
     #[arg(long, value_name = "N")]
     sample: Option<usize>,
+    /// Language of the marks.
+    #[arg(long, value_enum, default_value_t = super::explain::LangArg::En)]
+    lang: super::explain::LangArg,
 }
 
 /// Exit status 0 when every value is right, 1 when some are wrong (2, via `main`, for bad input).
@@ -33,10 +36,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let file = args.notes.display().to_string();
     let report = check_notes(&text, &file, &derivation)?;
     let world = learner_world(&derivation, &report);
+    let lang = args.lang.into();
     for mark in &report.marks {
-        println!("{}", mark.describe(&derivation, &world));
+        println!("{}", mark.describe_in(&derivation, &world, lang));
     }
-    println!("{}", report.summary());
+    println!("{}", report.summary_in(lang));
     Ok(if report.all_correct() {
         ExitCode::SUCCESS
     } else {

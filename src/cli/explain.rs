@@ -28,9 +28,18 @@ pub struct Args {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
-enum LangArg {
+pub enum LangArg {
     En,
     Zh,
+}
+
+impl From<LangArg> for Lang {
+    fn from(lang: LangArg) -> Lang {
+        match lang {
+            LangArg::En => Lang::En,
+            LangArg::Zh => Lang::Zh,
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -53,10 +62,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .map_or("worked example".to_string(), |p| p.display().to_string());
     let derivation = Derivation::from_spec(&spec, args.sample).map_err(|e| e.in_file(file))?;
     let options = RenderOptions {
-        lang: match args.lang {
-            LangArg::En => Lang::En,
-            LangArg::Zh => Lang::Zh,
-        },
+        lang: args.lang.into(),
         digits: args.digits as usize,
     };
     let format = match args.format {

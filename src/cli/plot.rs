@@ -25,6 +25,8 @@ pub struct Figure<'a> {
     pub history: &'a [Point],
     /// "accuracy" or "RMSE".
     pub metric: &'a str,
+    /// The loss panel's caption ("loss", or "loss (standardised targets)").
+    pub loss_caption: &'a str,
     /// Class names and `counts[actual][predicted]`, for a classifier.
     pub confusion: Option<(&'a [String], &'a [Vec<usize>])>,
     /// Which set the confusion matrix counts ("test set", "training set").
@@ -117,7 +119,7 @@ fn draw<DB: DrawingBackend>(
         .filter(|v| v.is_finite());
     let top = losses.fold(0.0f64, f64::max).max(1e-12) * 1.05;
     let mut chart = ChartBuilder::on(&panels[0])
-        .caption("loss", ("sans-serif", 22))
+        .caption(figure.loss_caption, ("sans-serif", 22))
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(60)
@@ -148,6 +150,7 @@ fn draw<DB: DrawingBackend>(
     }
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
         .label_font(("sans-serif", 14))
         .border_style(BLACK)
         .background_style(WHITE.mix(0.8))

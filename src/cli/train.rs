@@ -1,14 +1,16 @@
 //! `backprop train SPEC.toml`: trains on the spec's data; flags override the spec.
 
+use super::log::Log;
 use super::plot::{self, Figure, Point};
 use super::progress::{metric_text, Progress};
 use super::{num, report};
 use backprop::data::{self, DataInfo, Prepared, Task};
 use backprop::metrics::{self, Metrics};
-use backprop::model_file::{self, write_atomically};
+use backprop::model_file;
 use backprop::train::{EpochReport, StepProgress};
 use backprop::{
-    config_err, AnyModel, Float, ModelFile, Network, Plan, Result, Spec, Trainer, Workspace,
+    config_err, interrupt, AnyModel, Error, Float, ModelFile, Network, Plan, Result, Spec, Trainer,
+    Workspace,
 };
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -77,6 +79,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
+    interrupt::install()?;
     let base = args.spec.parent().unwrap_or(Path::new(""));
     let spec_name = args.spec.display().to_string();
     let Prepared {
@@ -96,7 +99,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         train.len(),
     );
     if let Some(path) = &args.resume {
-        resume(path, &mut net, &mut trainer)?;
+        resume(path, &mut net, &mut trainer, &info)?;
     }
     let plan = Plan::from_spec(&spec.training, spec.optimizer.learning_rate);
     let first = trainer.epoch;
@@ -104,7 +107,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         args,
         info: &info,
         progress: Progress::new(args.quiet, first, plan.epochs, train.len()),
-        log: String::new(),
+        log: args.log.as_deref().map(Log::create).transpose()?,
         history: Vec::new(),
     };
     let start = std::time::Instant::now();
@@ -118,12 +121,36 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     );
     let Observer {
         progress,
-        mut log,
+        log,
         history,
         ..
     } = observer;
     progress.finish();
-    let last = last?;
+    if let Err(Error::Interrupted { epoch, .. }) = &last {
+        // Ctrl-C: the observer has saved the finished epochs; keep the log of them too.
+        if let Some(log) = log {
+            log.finish()?;
+        }
+        match &args.save {
+            Some(path) => println!(
+                "interrupted after epoch {epoch}; saved {} (continue with --resume {})",
+                path.display(),
+                path.display()
+            ),
+            None => println!("interrupted after epoch {epoch} (nothing saved: no --save)"),
+        }
+        return Ok(ExitCode::from(interrupt::EXIT_STATUS));
+    }
+    let last = match last {
+        Ok(last) => last,
+        Err(e) => {
+            // A failed run (a loss that became NaN, say) keeps the log of its epochs.
+            if let Some(log) = log {
+                log.finish()?;
+            }
+            return Err(e);
+        }
+    };
     let seconds = start.elapsed().as_secs_f64();
     let done = trainer.epoch - first;
     println!(
@@ -166,17 +193,15 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         save(path, &net, &trainer, &info)?;
         println!("saved {}", path.display());
     }
-    if let Some(path) = &args.log {
+    if let Some(mut log) = log {
         let test_metrics = test.as_ref().map(|_| m);
         let (key, value) = metric_key("test", &info, test_metrics.as_ref());
-        let line = serde_json::json!({
+        log.line(&serde_json::json!({
             "test_loss": test_metrics.map(|m| m.loss),
             key: value,
             "test_samples": test_metrics.map_or(0, |m| m.samples),
-        });
-        log.push_str(&line.to_string());
-        log.push('\n');
-        write_atomically(path, log.as_bytes())?;
+        }))?;
+        log.finish()?;
     }
     if let Some(path) = &args.plot {
         let metric = match info.task {
@@ -189,6 +214,11 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
             &Figure {
                 history: &history,
                 metric,
+                loss_caption: if info.targets.is_some() {
+                    "loss (standardised targets)"
+                } else {
+                    "loss"
+                },
                 confusion: confusion.as_ref().map(|c| (classes, &c.counts[..])),
                 confusion_of: final_name,
             },
@@ -204,13 +234,13 @@ struct Observer<'a> {
     args: &'a Args,
     info: &'a DataInfo,
     progress: Progress,
-    log: String,
+    log: Option<Log>,
     history: Vec<Point>,
 }
 
 impl<F: Float> backprop::train::Observer<F> for Observer<'_> {
     fn timing(&self) -> bool {
-        self.args.log.is_some()
+        self.log.is_some()
     }
 
     #[inline]
@@ -221,9 +251,9 @@ impl<F: Float> backprop::train::Observer<F> for Observer<'_> {
     fn epoch(&mut self, r: &EpochReport, net: &Network<F>, trainer: &Trainer<F>) -> Result<()> {
         self.progress.epoch(r);
         let metric = |m: &Metrics| m.accuracy.or(m.rmse);
-        if self.args.log.is_some() {
+        if let Some(log) = &mut self.log {
             let (key, value) = metric_key("val", self.info, r.validation.as_ref());
-            let line = serde_json::json!({
+            log.line(&serde_json::json!({
                 "epoch": r.epoch + 1,
                 "train_loss": r.train_loss,
                 "val_loss": r.validation.map(|v| v.loss),
@@ -231,9 +261,7 @@ impl<F: Float> backprop::train::Observer<F> for Observer<'_> {
                 "learning_rate": r.learning_rate,
                 "samples_per_s": r.samples_per_s,
                 "seconds": r.seconds,
-            });
-            self.log.push_str(&line.to_string());
-            self.log.push('\n');
+            }))?;
         }
         if self.args.plot.is_some() {
             self.history.push(Point {
@@ -243,10 +271,18 @@ impl<F: Float> backprop::train::Observer<F> for Observer<'_> {
                 val_metric: r.validation.as_ref().and_then(metric),
             });
         }
-        if let (Some(every), Some(path)) = (self.args.checkpoint_every, &self.args.save) {
-            if (r.epoch + 1).is_multiple_of(every) {
-                save(path, net, trainer, self.info)?;
-            }
+        // Ctrl-C: the epoch just finished is saved (when there is a --save file), then the run
+        // ends; resuming from the file continues exactly.
+        let stop = interrupt::requested();
+        let due = (self.args.checkpoint_every).is_some_and(|n| (r.epoch + 1).is_multiple_of(n));
+        if let (true, Some(path)) = (due || stop, &self.args.save) {
+            save(path, net, trainer, self.info)?;
+        }
+        if stop {
+            return Err(Error::Interrupted {
+                epoch: r.epoch + 1,
+                step: trainer.step,
+            });
         }
         Ok(())
     }
@@ -274,7 +310,12 @@ fn save<F: Float>(
 }
 
 /// Loads a saved run into `net` and `trainer`, checking that it is the spec's network.
-fn resume<F: Float>(path: &Path, net: &mut Network<F>, trainer: &mut Trainer<F>) -> Result<()> {
+fn resume<F: Float>(
+    path: &Path,
+    net: &mut Network<F>,
+    trainer: &mut Trainer<F>,
+    info: &DataInfo,
+) -> Result<()> {
     let in_file = |e: backprop::Error| e.in_file(path.display());
     let model: ModelFile<F> = match (model_file::load(path)?, F::DTYPE) {
         (AnyModel::F32(m), backprop::Dtype::F32) => cast(m),
@@ -302,6 +343,13 @@ fn resume<F: Float>(path: &Path, net: &mut Network<F>, trainer: &mut Trainer<F>)
             net.inputs,
             net.layers.len(),
             net.loss.name()
+        );
+    }
+    let saved_info = DataInfo::from_model(&model).map_err(in_file)?;
+    if saved_info.feature_names != info.feature_names || saved_info.task != info.task {
+        return config_err!(
+            "{}: it was trained on other data (other feature columns or classes) than the spec's",
+            path.display()
         );
     }
     net.params.clone_from(&saved.params);

@@ -114,19 +114,22 @@ impl DataInfo {
     /// For data without names (inline rows, or a model file without data metadata).
     pub fn unnamed(loss: Loss, inputs: usize, outputs: usize) -> DataInfo {
         let numbered = |prefix: &str, n: usize| (1..=n).map(|k| format!("{prefix}{k}")).collect();
-        let task = if Task::classifies(loss) {
-            Task::Classification {
-                classes: (0..outputs.max(2)).map(|k| k.to_string()).collect(),
-            }
+        let (task, target_names) = if Task::classifies(loss) {
+            let classes = (0..outputs.max(2)).map(|k| k.to_string()).collect();
+            (Task::Classification { classes }, vec!["label".to_string()])
         } else {
-            Task::Regression {
-                targets: numbered("t", outputs),
-            }
+            let targets: Vec<String> = numbered("t", outputs);
+            (
+                Task::Regression {
+                    targets: targets.clone(),
+                },
+                targets,
+            )
         };
         DataInfo {
             task,
             feature_names: numbered("x", inputs),
-            target_names: numbered("t", outputs),
+            target_names,
             features: None,
             targets: None,
         }
@@ -220,6 +223,19 @@ impl DataInfo {
                 ))),
             }
         };
+        let outputs = net.outputs();
+        let fits = match &task {
+            Task::Classification { classes } => {
+                target_names.len() == 1
+                    && (classes.len() == outputs || (outputs == 1 && classes.len() == 2))
+            }
+            Task::Regression { targets } => targets.len() == outputs,
+        };
+        if !fits {
+            return Err(Error::Config(format!(
+                "metadata data.classes / data.targets do not fit the network's {outputs} outputs"
+            )));
+        }
         if feature_names.len() != net.inputs {
             return Err(Error::Config(format!(
                 "metadata data.features names {} features, but the network has {} inputs",

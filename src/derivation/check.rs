@@ -22,6 +22,7 @@
 use super::build::Derivation;
 use super::expr::{number, Expr, Style};
 use super::graph::NodeId;
+use super::i18n::{self, CheckText, Lang};
 use crate::error::{Error, Result};
 use std::collections::{HashMap, HashSet};
 
@@ -88,14 +89,11 @@ impl CheckReport {
     }
     /// `12 correct, 2 slips, 1 carried`.
     pub fn summary(&self) -> String {
-        let slips = self.slips();
-        format!(
-            "{} correct, {} slip{}, {} carried",
-            self.correct(),
-            slips,
-            if slips == 1 { "" } else { "s" },
-            self.carried()
-        )
+        self.summary_in(Lang::En)
+    }
+    /// The summary line in a language.
+    pub fn summary_in(&self, lang: Lang) -> String {
+        i18n::check_summary(lang, self.correct(), self.slips(), self.carried())
     }
     /// The mark of the line naming this quantity.
     pub fn mark(&self, name: &str, d: &Derivation) -> Option<&Mark> {
@@ -184,6 +182,11 @@ fn nearest_given(d: &Derivation, id: NodeId, given: &HashMap<NodeId, f64>) -> Ve
 impl Mark {
     /// The line's mark in words: `✓ s1.a_h1 = 0.59326`, or `✗ … — a slip here: …`.
     pub fn describe(&self, d: &Derivation, world: &[f64]) -> String {
+        self.describe_in(d, world, Lang::En)
+    }
+
+    /// The line's mark in words, in a language.
+    pub fn describe_in(&self, d: &Derivation, world: &[f64], lang: Lang) -> String {
         let e = &self.entry;
         let name = &d.graph.node(e.node).name;
         let shown = if &e.written == name {
@@ -192,38 +195,32 @@ impl Mark {
             format!("{} ({name})", e.written)
         };
         let num = |x: f64| number(x, 6).replace('-', "−");
-        let exact = num(self.exact);
         let head = format!("✗ {shown} = {}", e.text);
-        match (&self.verdict, self.yours) {
-            (Verdict::Correct, _) => format!("✓ {shown} = {}", e.text),
-            (Verdict::Slip, None) => format!("{head} — a slip here: the given value is {exact}"),
+        let why = match (&self.verdict, self.yours) {
+            (Verdict::Correct, _) => return format!("✓ {shown} = {}", e.text),
+            (Verdict::Slip, None) => CheckText::SlipGiven {
+                exact: num(self.exact),
+            },
             (Verdict::Slip, Some(y)) if (y - self.exact).abs() <= 1e-12 * self.exact.abs() => {
-                format!(
-                    "{head} — a slip here: {} = {exact}",
-                    formula_with(d, e.node, world)
-                )
+                CheckText::Slip {
+                    formula: formula_with(d, e.node, world),
+                    exact: num(self.exact),
+                }
             }
-            (Verdict::Slip, Some(y)) => format!(
-                "{head} — a slip here: your own values give {} = {} (the exact value is {exact})",
-                formula_with(d, e.node, world),
-                num(y)
-            ),
-            (Verdict::Carried { from, rounding }, y) => {
-                let why = if *rounding {
-                    format!(
-                        "it follows from your rounded {} (keep more digits)",
-                        from.join(", ")
-                    )
-                } else {
-                    format!("carried from {}", from.join(", "))
-                };
-                format!(
-                    "{head} — {why}: your values give {} = {} (the exact value is {exact})",
-                    formula_with(d, e.node, world),
-                    num(y.unwrap_or(f64::NAN))
-                )
-            }
-        }
+            (Verdict::Slip, Some(y)) => CheckText::SlipOwn {
+                formula: formula_with(d, e.node, world),
+                yours: num(y),
+                exact: num(self.exact),
+            },
+            (Verdict::Carried { from, rounding }, y) => CheckText::Carried {
+                from: from.join(", "),
+                rounding: *rounding,
+                formula: formula_with(d, e.node, world),
+                yours: num(y.unwrap_or(f64::NAN)),
+                exact: num(self.exact),
+            },
+        };
+        format!("{head} — {}", i18n::check_text(lang, &why))
     }
 }
 

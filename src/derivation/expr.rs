@@ -156,7 +156,12 @@ pub fn number(x: f64, digits: usize) -> String {
         return format!("{x}");
     }
     let digits = digits.clamp(1, 17);
-    let magnitude = x.abs().log10().floor() as i32;
+    let mut magnitude = x.abs().log10().floor() as i32;
+    // Rounding can carry into the next power of ten (0.99996 → 1.0000): count from there.
+    let rounded: f64 = format!("{:.*e}", digits - 1, x).parse().unwrap_or(x);
+    if rounded.abs() >= 10f64.powi(magnitude + 1) {
+        magnitude += 1;
+    }
     let full = if (-4..6).contains(&magnitude) {
         let decimals = (digits as i32 - 1 - magnitude).max(0) as usize;
         format!("{x:.decimals$}")
@@ -594,5 +599,7 @@ mod tests {
         assert_eq!(number(1.5e-5, 6), "1.5e-5");
         assert_eq!(number(1234567.0, 3), "1.23e6");
         assert_eq!(number(0.0, 6), "0");
+        assert_eq!(number(-0.9999584, 4), "-1.000");
+        assert_eq!(number(0.19996675, 4), "0.2000");
     }
 }

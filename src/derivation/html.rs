@@ -11,6 +11,8 @@ use crate::notation::{bias_name, input_name, unit_name, weight_name};
 
 /// Edges are labelled only up to this many weights (beyond, each keeps a hover title).
 const LABELLED_EDGES: usize = 48;
+/// Where along an edge its label may sit (fractions of the way), in order of preference.
+const LABEL_POSITIONS: [f64; 11] = [0.5, 0.35, 0.65, 0.25, 0.75, 0.42, 0.58, 0.2, 0.8, 0.3, 0.7];
 /// Samples shown under each unit.
 const SHOWN_SAMPLES: usize = 4;
 /// Significant digits in the drawing (the derivation below uses the requested digits).
@@ -22,7 +24,7 @@ body { font-family: system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'Noto San
 h1 { font-size: 1.6em; } h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
 h3 { font-size: 1em; margin: 1em 0 0.3em; color: #555; }
 .summary { color: #444; }
-svg.network { display: block; margin: 1em 0; background: #fcfcfc; border: 1px solid #e4e4e4; border-radius: 6px; }
+svg.network { max-width: 100%; height: auto; display: block; margin: 1em 0; background: #fcfcfc; border: 1px solid #e4e4e4; border-radius: 6px; }
 svg .edge { stroke: #9aa5b1; stroke-width: 1.3; }
 svg .bias-edge { stroke: #c9a86a; stroke-width: 1.1; stroke-dasharray: 4 3; }
 svg .unit { fill: #e8f0fb; stroke: #3a6ea5; stroke-width: 1.6; }
@@ -137,7 +139,7 @@ fn network_svg(d: &Derivation) -> String {
         .chain([d.inputs])
         .max()
         .unwrap_or(1);
-    let (col_gap, row_gap) = (280.0, 100.0 + 14.0 * shown.len() as f64);
+    let (col_gap, row_gap) = (320.0, 100.0 + 14.0 * shown.len() as f64);
     let (left, top) = (70.0, 110.0);
     let width = left * 2.0 + col_gap * layers.len() as f64 + 60.0;
     let height = top + row_gap * tallest as f64 + 20.0;
@@ -148,6 +150,27 @@ fn network_svg(d: &Derivation) -> String {
     let radius = 22.0;
     let label_edges = layers.iter().map(|l| l.weight_count()).sum::<usize>() <= LABELLED_EDGES;
 
+    // What edge labels should not cover: each unit and the lines of values under it.
+    let mut obstacles = Vec::new();
+    for col in 0..=layers.len() {
+        let count = if col == 0 {
+            d.inputs
+        } else {
+            layers[col - 1].units
+        };
+        for j in 0..count {
+            let (x, y) = (x_of(col), y_of(count, j));
+            obstacles.push(Rect::around(x, y, radius, radius));
+            let lines = shown.len() as f64;
+            let half_width = if col == 0 { 30.0 } else { 75.0 };
+            obstacles.push(Rect::around(
+                x,
+                y + radius + 8.0 + 6.5 * lines,
+                half_width,
+                6.5 * lines + 2.0,
+            ));
+        }
+    }
     let mut edges = String::new();
     let mut labels = String::new();
     let mut units = String::new();
@@ -167,18 +190,33 @@ fn network_svg(d: &Derivation) -> String {
                     num(gv)
                 ));
                 if label_edges {
-                    // Labels sit along the edge, staggered by the sending unit.
-                    let t = 0.25 + 0.4 * i as f64 / (layer.inputs.max(2) - 1) as f64;
-                    let (lx, ly) = (
-                        x0 + radius + t * (x1 - x0 - 2.0 * radius),
-                        y0 + t * (y1 - y0),
-                    );
+                    // Each label goes where along its edge it overlaps least with the units,
+                    // their values and the labels placed before it.
+                    let line1 = format!("{w} = {}", num(wv));
+                    let line2 = format!("∂ = {}", num(gv));
+                    let half_width = 3.2 * line1.chars().count().max(line2.chars().count()) as f64;
+                    let at = |t: f64| {
+                        (
+                            x0 + radius + t * (x1 - x0 - 2.0 * radius),
+                            y0 + t * (y1 - y0),
+                        )
+                    };
+                    let cost = |t: f64| {
+                        let (lx, ly) = at(t);
+                        let label = Rect::around(lx, ly + 2.0, half_width, 13.0);
+                        obstacles.iter().map(|o| label.overlap(o)).sum::<f64>()
+                    };
+                    let t = LABEL_POSITIONS
+                        .iter()
+                        .copied()
+                        .min_by(|&a, &b| cost(a).total_cmp(&cost(b)))
+                        .expect("positions");
+                    let (lx, ly) = at(t);
+                    obstacles.push(Rect::around(lx, ly + 2.0, half_width, 13.0));
                     labels.push_str(&format!(
-                        "<text x=\"{lx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{w} = {}</text>\n<text class=\"grad\" x=\"{lx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">∂ = {}</text>\n",
+                        "<text x=\"{lx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{line1}</text>\n<text class=\"grad\" x=\"{lx:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{line2}</text>\n",
                         ly - 3.0,
-                        num(wv),
                         ly + 10.0,
-                        num(gv)
                     ));
                 }
             }
@@ -200,15 +238,17 @@ fn network_svg(d: &Derivation) -> String {
                 ));
             }
             if layer.bias_count() <= 8 {
+                let half = 6.0 + 4.5 * name.len() as f64;
                 units.push_str(&format!(
-                    "<rect class=\"bias\" x=\"{:.1}\" y=\"{:.1}\" width=\"30\" height=\"20\" rx=\"4\"/>\n<text class=\"name\" x=\"{bx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"12\">{name}</text>\n<text x=\"{:.1}\" y=\"{:.1}\">= {}</text>\n<text class=\"grad\" x=\"{:.1}\" y=\"{:.1}\">∂ = {}</text>\n",
-                    bx - 15.0,
+                    "<rect class=\"bias\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"20\" rx=\"4\"/>\n<text class=\"name\" x=\"{bx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"12\">{name}</text>\n<text x=\"{:.1}\" y=\"{:.1}\">= {}</text>\n<text class=\"grad\" x=\"{:.1}\" y=\"{:.1}\">∂ = {}</text>\n",
+                    bx - half,
                     by - 10.0,
+                    2.0 * half,
                     by + 5.0,
-                    bx + 20.0,
+                    bx + half + 5.0,
                     by - 1.0,
                     num(value(&name)),
-                    bx + 20.0,
+                    bx + half + 5.0,
                     by + 11.0,
                     num(value(&format!("grad.{name}")))
                 ));
@@ -263,4 +303,30 @@ fn network_svg(d: &Derivation) -> String {
     format!(
         "<svg class=\"network\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\" role=\"img\">\n{edges}{labels}{units}{e_total}</svg>\n"
     )
+}
+
+/// An axis-aligned box in the drawing.
+struct Rect {
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+}
+
+impl Rect {
+    fn around(x: f64, y: f64, half_width: f64, half_height: f64) -> Rect {
+        Rect {
+            left: x - half_width,
+            right: x + half_width,
+            top: y - half_height,
+            bottom: y + half_height,
+        }
+    }
+
+    /// The area the two boxes share.
+    fn overlap(&self, o: &Rect) -> f64 {
+        let w = self.right.min(o.right) - self.left.max(o.left);
+        let h = self.bottom.min(o.bottom) - self.top.max(o.top);
+        w.max(0.0) * h.max(0.0)
+    }
 }

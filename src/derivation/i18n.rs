@@ -223,3 +223,104 @@ pub fn summary(lang: Lang, d: &Derivation) -> Vec<String> {
 fn activation(a: Activation) -> &'static str {
     a.name()
 }
+
+/// Why a value in a learner's notes is wrong (see `check`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum CheckText {
+    /// A given value (parameter, input, target) written wrong.
+    SlipGiven { exact: String },
+    /// Wrong, and the learner's values give the exact value: `formula = numbers = exact`.
+    Slip { formula: String, exact: String },
+    /// Wrong, and the learner's own values give something else again.
+    SlipOwn {
+        formula: String,
+        yours: String,
+        exact: String,
+    },
+    /// Follows from the learner's wrong (or too early rounded) values `from`.
+    Carried {
+        from: String,
+        rounding: bool,
+        formula: String,
+        yours: String,
+        exact: String,
+    },
+}
+
+pub fn check_text(lang: Lang, t: &CheckText) -> String {
+    match (lang, t) {
+        (Lang::En, CheckText::SlipGiven { exact }) => {
+            format!("a slip here: the given value is {exact}")
+        }
+        (Lang::Zh, CheckText::SlipGiven { exact }) => format!("此处笔误：已知值为 {exact}"),
+        (Lang::En, CheckText::Slip { formula, exact }) => {
+            format!("a slip here: {formula} = {exact}")
+        }
+        (Lang::Zh, CheckText::Slip { formula, exact }) => format!("此处笔误：{formula} = {exact}"),
+        (
+            Lang::En,
+            CheckText::SlipOwn {
+                formula,
+                yours,
+                exact,
+            },
+        ) => format!(
+            "a slip here: your own values give {formula} = {yours} (the exact value is {exact})"
+        ),
+        (
+            Lang::Zh,
+            CheckText::SlipOwn {
+                formula,
+                yours,
+                exact,
+            },
+        ) => {
+            format!("此处笔误：用你自己的数值 {formula} = {yours}（准确值为 {exact}）")
+        }
+        (
+            Lang::En,
+            CheckText::Carried {
+                from,
+                rounding,
+                formula,
+                yours,
+                exact,
+            },
+        ) => {
+            let why = if *rounding {
+                format!("it follows from your rounded {from} (keep more digits)")
+            } else {
+                format!("carried from {from}")
+            };
+            format!("{why}: your values give {formula} = {yours} (the exact value is {exact})")
+        }
+        (
+            Lang::Zh,
+            CheckText::Carried {
+                from,
+                rounding,
+                formula,
+                yours,
+                exact,
+            },
+        ) => {
+            let why = if *rounding {
+                format!("由你过早四舍五入的 {from} 得出（请多保留几位）")
+            } else {
+                format!("沿用了前面 {from} 的错误")
+            };
+            format!("{why}：用你的数值 {formula} = {yours}（准确值为 {exact}）")
+        }
+    }
+}
+
+/// `12 correct, 2 slips, 1 carried`.
+pub fn check_summary(lang: Lang, correct: usize, slips: usize, carried: usize) -> String {
+    match lang {
+        Lang::En => format!(
+            "{correct} correct, {slips} slip{}, {carried} carried",
+            if slips == 1 { "" } else { "s" }
+        ),
+        Lang::Zh => format!("{correct} 个正确，{slips} 处笔误，{carried} 处沿用前面的错误"),
+    }
+}
