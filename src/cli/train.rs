@@ -72,6 +72,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         plot::check_path(path)?;
     }
     spec.validate().map_err(|e| e.in_file("command line"))?;
+    // A model that cannot be written is refused now, not after the training.
+    if let Some(path) = &args.save {
+        model_file::check_writable(path)?;
+    }
     match spec.dtype {
         backprop::Dtype::F32 => train::<f32>(&spec, &args),
         backprop::Dtype::F64 => train::<f64>(&spec, &args),
