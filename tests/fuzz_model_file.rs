@@ -4,6 +4,7 @@
 //! The property: loading never panics and never allocates past the memory limit; a file that
 //! loads is usable (a forward pass runs) and holds only finite numbers.
 
+use backprop::data::{DataInfo, Standardizer, Task};
 use backprop::{
     model_file, Activation, AnyModel, BiasKind, Float, LayerShape, Loss, ModelFile, Network,
     Optimizer, OptimizerConfig, OptimizerKind, Workspace,
@@ -61,6 +62,23 @@ fn valid_files() -> Vec<Vec<u8>> {
         .insert("standardize.mean".into(), (vec![3], vec![1.0, 2.0, 3.0]));
     model.metadata.insert("note".into(), "fuzz seed".into());
     files.push(model_file::to_bytes_model(&model).unwrap());
+
+    // With the data description `train` stores: class names, feature names, standardisation.
+    let mut model = ModelFile::new(net);
+    DataInfo {
+        task: Task::Classification {
+            classes: vec!["a".into(), "b".into(), "c".into()],
+        },
+        feature_names: vec!["x".into(), "y".into(), "z".into()],
+        target_names: vec!["label".into()],
+        features: Some(Standardizer {
+            mean: vec![1.0, 2.0, 3.0],
+            std: vec![0.5, 1.0, 2.0],
+        }),
+        targets: None,
+    }
+    .store(&mut model);
+    files.push(model_file::to_bytes_model(&model).unwrap());
     files
 }
 
@@ -77,7 +95,13 @@ fn exercise(bytes: &[u8]) -> bool {
 fn use_model<F: Float>(m: &ModelFile<F>) {
     let net = &m.network;
     assert!(net.params.iter().all(|p| p.is_finite()), "a loaded NaN");
-    let x = vec![F::from_f64(0.5); net.inputs];
+    let mut raw = vec![0.5; net.inputs];
+    // What `predict` does with the data description, when the file's is usable.
+    if let Ok(info) = DataInfo::from_model(m) {
+        assert_eq!(info.feature_names.len(), net.inputs);
+        info.scale_features(&mut raw);
+    }
+    let x: Vec<F> = raw.iter().map(|&v| F::from_f64(v)).collect();
     let mut ws = Workspace::new(net, 1);
     assert_eq!(net.forward(&x, 1, &mut ws).len(), net.outputs());
 }
@@ -188,7 +212,10 @@ fn bit_flips_never_panic() {
 /// Metadata values replaced by hostile ones: huge or zero sizes, bad JSON, unknown names.
 #[test]
 fn hostile_metadata_never_panics() {
-    const VALUES: [&str; 14] = [
+    const VALUES: [&str; 17] = [
+        "regression",
+        "[\"a\",\"b\"]",
+        "[\"x\",\"y\",\"z\"]",
         "0",
         "-1",
         "18446744073709551615",
@@ -204,7 +231,7 @@ fn hostile_metadata_never_panics() {
         "f16",
         "cross_entropy",
     ];
-    const KEYS: [&str; 7] = [
+    const KEYS: [&str; 11] = [
         "format",
         "inputs",
         "loss",
@@ -212,6 +239,10 @@ fn hostile_metadata_never_panics() {
         "layers",
         "optimizer",
         "version",
+        "data.task",
+        "data.classes",
+        "data.features",
+        "data.targets",
     ];
     let files = valid_files();
     run(
