@@ -12,11 +12,13 @@
 
 pub mod builtin;
 pub mod csv;
+pub mod dataset;
 pub mod idx;
 pub mod split;
 pub mod standardize;
 
 pub use self::csv::CsvTable;
+pub use dataset::Dataset;
 pub use split::Split;
 pub use standardize::Standardizer;
 
@@ -25,7 +27,6 @@ use crate::float::Float;
 use crate::loss::Loss;
 use crate::model_file::ModelFile;
 use crate::spec::{DataSpec, Spec};
-use crate::train::Dataset;
 use std::path::{Path, PathBuf};
 
 /// What the outputs mean.
