@@ -53,24 +53,29 @@ pub fn matmul<F: Float>(
     c: &mut [F],
     accumulate: bool,
 ) {
-    assert!(c.len() >= m * n, "output too small");
     if m == 0 || n == 0 {
         return;
     }
-    if k > 0 {
-        // Bounds of the last element each view is read at.
-        assert!(
-            a.data.len() > (m - 1) * a.rs + (k - 1) * a.cs,
-            "lhs too small"
-        );
-        assert!(
-            b.data.len() > (k - 1) * b.rs + (n - 1) * b.cs,
-            "rhs too small"
-        );
+    // Bounds of the output and of the last element each view is read at.
+    assert!(c.len() >= m * n, "output too small");
+    if k == 0 {
+        if !accumulate {
+            c[..m * n].fill(F::ZERO);
+        }
+        return;
     }
+    assert!(
+        a.data.len() > (m - 1) * a.rs + (k - 1) * a.cs,
+        "lhs too small"
+    );
+    assert!(
+        b.data.len() > (k - 1) * b.rs + (n - 1) * b.cs,
+        "rhs too small"
+    );
     let flops = m * n * k;
     if flops <= DIRECT_LOOP_MAX {
-        direct(m, n, k, a, b, c, accumulate);
+        // SAFETY: the asserts above bound every index the loop touches.
+        unsafe { direct(m, n, k, a, b, c, accumulate) };
         return;
     }
     let parallelism = if flops >= PARALLEL_FLOPS && rayon::current_num_threads() > 1 {
@@ -105,9 +110,14 @@ pub fn matmul<F: Float>(
     }
 }
 
-/// The textbook triple loop, for products too small to amortise a kernel's set-up.
+/// The textbook triple loop, for products too small to amortise a kernel's set-up: each
+/// element summed over `p` in order, starting from `c` (accumulate) or zero.
+///
+/// # Safety
+/// The caller has checked the bounds: `c.len() ≥ m·n`, and every `a` (m×k) and `b` (k×n)
+/// index is inside its slice.
 #[inline]
-fn direct<F: Float>(
+unsafe fn direct<F: Float>(
     m: usize,
     n: usize,
     k: usize,
@@ -118,11 +128,13 @@ fn direct<F: Float>(
 ) {
     for i in 0..m {
         for j in 0..n {
-            let mut sum = if accumulate { c[i * n + j] } else { F::ZERO };
+            let c_ij = c.get_unchecked_mut(i * n + j);
+            let mut sum = if accumulate { *c_ij } else { F::ZERO };
             for p in 0..k {
-                sum += a.data[i * a.rs + p * a.cs] * b.data[p * b.rs + j * b.cs];
+                sum += *a.data.get_unchecked(i * a.rs + p * a.cs)
+                    * *b.data.get_unchecked(p * b.rs + j * b.cs);
             }
-            c[i * n + j] = sum;
+            *c_ij = sum;
         }
     }
 }
