@@ -17,6 +17,9 @@ use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
 use std::time::Instant;
 
+#[path = "../benches/support/floor.rs"]
+mod floor;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg =
@@ -41,8 +44,10 @@ fn worked(steps: usize, runs: usize) {
     let (x, t, n) = spec.inline_data().unwrap().unwrap();
     let mut net = spec.network::<f64>().unwrap();
     let mut trainer = Trainer::new(&net, spec.optimizer_config(), n, false, 0, n);
-    let mut times = Vec::with_capacity(runs);
-    for _ in 0..runs + 1 {
+    // The engine and the hand-fused floor in alternating runs, so both see the same machine.
+    let mut floor = floor::Scalar::worked_example();
+    let (mut engine_ns, mut floor_ns) = (Vec::new(), Vec::new());
+    for run in 0..runs + 1 {
         let start = Instant::now();
         for _ in 0..steps {
             black_box(
@@ -51,12 +56,21 @@ fn worked(steps: usize, runs: usize) {
                     .unwrap(),
             );
         }
-        times.push(start.elapsed().as_secs_f64() * 1e9 / steps as f64);
+        let engine = start.elapsed().as_secs_f64() * 1e9 / steps as f64;
+        let start = Instant::now();
+        for _ in 0..steps {
+            black_box(floor.step(black_box(&x), black_box(&t), black_box(0.5)));
+        }
+        if run > 0 {
+            // run 0 is the warm-up
+            engine_ns.push(engine);
+            floor_ns.push(start.elapsed().as_secs_f64() * 1e9 / steps as f64);
+        }
     }
-    times.remove(0); // warm-up
     println!(
-        "{{\"task\": \"worked\", \"ns_per_step\": {:.2}, \"threads\": {}}}",
-        median(times),
+        "{{\"task\": \"worked\", \"ns_per_step\": {:.2}, \"floor_ns_per_step\": {:.2}, \"threads\": {}}}",
+        median(engine_ns),
+        median(floor_ns),
         rayon::current_num_threads()
     );
 }
