@@ -26,6 +26,9 @@ pub enum Error {
     /// A request that would need more memory than allowed.
     #[error("{0}")]
     TooLarge(String),
+    /// Training stopped on request (Ctrl-C) after finishing a step.
+    #[error("interrupted at epoch {epoch}, after step {step}")]
+    Interrupted { epoch: usize, step: u64 },
 }
 
 impl Error {
@@ -37,13 +40,14 @@ impl Error {
     }
 
     /// Attaches a file name to a configuration error (used when the configuration came from a
-    /// file); other errors are returned unchanged.
+    /// file) or to a size refusal; other errors are returned unchanged.
     pub fn in_file(self, file: impl std::fmt::Display) -> Error {
         match self {
             Error::Config(message) => Error::File {
                 file: file.to_string(),
                 message,
             },
+            Error::TooLarge(message) => Error::TooLarge(format!("{file}: {message}")),
             other => other,
         }
     }

@@ -20,9 +20,13 @@
 //! ```
 
 pub mod activation;
+pub mod derivation;
+pub mod diagnose;
 pub mod error;
 pub mod float;
 pub mod gradcheck;
+pub mod interrupt;
+pub mod limits;
 pub mod loss;
 pub mod matrix;
 pub mod model_file;

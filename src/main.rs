@@ -28,6 +28,10 @@ enum Command {
     Predict(cli::predict::Args),
     /// Compare backprop's gradients with central finite differences, per parameter.
     Gradcheck(cli::gradcheck::Args),
+    /// Write out one training step in full: forward pass, chain rule, every gradient, the update.
+    Explain(cli::explain::Args),
+    /// Mark a hand calculation (`name = value` lines): correct, a slip, or carried from earlier.
+    Check(cli::check::Args),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,8 @@ fn main() -> ExitCode {
         Some(Command::Train(args)) => cli::train::run(args),
         Some(Command::Predict(args)) => cli::predict::run(args),
         Some(Command::Gradcheck(args)) => cli::gradcheck::run(args),
+        Some(Command::Explain(args)) => cli::explain::run(args),
+        Some(Command::Check(args)) => cli::check::run(args),
     };
     match result {
         Ok(code) => code,

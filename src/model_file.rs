@@ -14,10 +14,11 @@
 use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::float::{Dtype, Float};
+use crate::limits;
 use crate::loss::Loss;
 use crate::network::{BiasKind, LayerShape, Network};
 use crate::optim::{Optimizer, OptimizerConfig, OptimizerKind};
-use safetensors::tensor::TensorView;
+use safetensors::tensor::{SafeTensorError, TensorView};
 use safetensors::SafeTensors;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -168,8 +169,19 @@ pub fn to_bytes_model<F: Float>(model: &ModelFile<F>) -> Result<Vec<u8>> {
     safetensors::serialize(views, &Some(meta)).map_err(|e| Error::Config(e.to_string()))
 }
 
-/// Writes the model atomically.
+/// Writes the model atomically. A network holding a NaN or an infinity is refused, so that a
+/// diverged run never replaces a good model or checkpoint.
 pub fn save<F: Float>(path: &Path, model: &ModelFile<F>) -> Result<()> {
+    let net = &model.network;
+    if let Some(k) = net.params.iter().position(|p| !p.is_finite()) {
+        let names = crate::notation::parameter_names(&net.layers);
+        return Err(Error::NonFinite(format!(
+            "{}: not written (any previous file is kept): parameter {} is {}",
+            path.display(),
+            names[k],
+            net.params[k]
+        )));
+    }
     let bytes = to_bytes_model(model)?;
     write_atomically(path, &bytes)
 }
@@ -209,6 +221,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Reads a model file of either dtype.
 pub fn load(path: &Path) -> Result<AnyModel> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    limits::check("reading this model file", size as u128)
+        .map_err(|e| e.in_file(path.display()))?;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     from_bytes(&bytes).map_err(|e| e.in_file(path.display()))
 }
@@ -216,10 +233,10 @@ pub fn load(path: &Path) -> Result<AnyModel> {
 /// Parses a model file's bytes; errors are `Error::Config` (the caller adds the file name).
 pub fn from_bytes(bytes: &[u8]) -> Result<AnyModel> {
     let bad = |m: String| Error::Config(m);
-    let st = SafeTensors::deserialize(bytes)
-        .map_err(|e| bad(format!("not a valid safetensors file ({e})")))?;
-    let (_, header) = SafeTensors::read_metadata(bytes)
-        .map_err(|e| bad(format!("not a valid safetensors file ({e})")))?;
+    let invalid =
+        |e: SafeTensorError| bad(format!("not a valid safetensors file: {}", describe(e)));
+    let st = SafeTensors::deserialize(bytes).map_err(invalid)?;
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(invalid)?;
     let meta = header.metadata().clone().unwrap_or_default();
     let get = |key: &str| -> Result<&String> {
         meta.get(key).ok_or_else(|| {
@@ -270,6 +287,28 @@ fn parse_typed<F: Float>(st: &SafeTensors, meta: &HashMap<String, String>) -> Re
             bias: l.bias,
         })
         .collect();
+    let optimizer_kind = match meta.get("optimizer") {
+        None => None,
+        Some(json) => Some(
+            serde_json::from_str::<OptimizerMeta>(json)
+                .map_err(|e| bad(format!("metadata optimizer is not valid ({e})")))?
+                .kind,
+        ),
+    };
+    // The metadata alone decides the allocation, so it is checked before anything is allocated.
+    limits::check(
+        &format!(
+            "the network in this model file ({} parameters)",
+            limits::parameter_count(inputs, &shapes)
+        ),
+        limits::training_bytes(
+            inputs,
+            &shapes,
+            F::DTYPE.size_of(),
+            optimizer_kind.map_or(0, limits::optimizer_states),
+            1,
+        ),
+    )?;
     let mut network = Network::<F>::new(inputs, &shapes, loss)?;
     let mut used = std::collections::HashSet::new();
     for i in 0..network.layers.len() {
@@ -295,6 +334,9 @@ fn parse_typed<F: Float>(st: &SafeTensors, meta: &HashMap<String, String>) -> Re
             config.beta1 = m.beta1;
             config.beta2 = m.beta2;
             config.eps = m.eps;
+            config
+                .validate()
+                .map_err(|e| bad(format!("metadata {e}")))?;
             let mut opt = Optimizer::<F>::new(config, network.params.len());
             opt.steps = m.steps;
             for (name, state) in [
@@ -356,8 +398,8 @@ fn read_tensor<F: Float>(st: &SafeTensors, name: &str, shape: &[usize]) -> Resul
     }
     if view.dtype() != safetensors_dtype(F::DTYPE) {
         return Err(Error::Config(format!(
-            "tensor {name} is {:?}, expected {} (the metadata's dtype)",
-            view.dtype(),
+            "tensor {name} is {}, expected {} (the metadata's dtype)",
+            format!("{:?}", view.dtype()).to_lowercase(),
             F::DTYPE.name()
         )));
     }
@@ -369,4 +411,33 @@ fn read_tensor<F: Float>(st: &SafeTensors, name: &str, shape: &[usize]) -> Resul
         )));
     }
     Ok(values)
+}
+
+/// What a safetensors parse error means, in words.
+fn describe(e: SafeTensorError) -> String {
+    use SafeTensorError as E;
+    match e {
+        E::HeaderTooSmall => "shorter than the 8-byte header length".into(),
+        E::HeaderTooLarge => "the header length (first 8 bytes) is over 100 MB".into(),
+        E::InvalidHeaderLength => {
+            "the header length (first 8 bytes) runs past the end of the file (truncated?)".into()
+        }
+        E::InvalidHeader => "the header is not UTF-8 text".into(),
+        E::InvalidHeaderStart | E::InvalidHeaderDeserialization | E::JsonError(_) => {
+            "the header is not the JSON safetensors expects".into()
+        }
+        E::MetadataIncompleteBuffer => {
+            "the tensors' data does not end where the file does (truncated, or bytes appended)"
+                .into()
+        }
+        E::InvalidOffset(name) => format!("tensor {name} has invalid data offsets"),
+        E::TensorInvalidInfo => "a tensor's shape and dtype do not match its data size".into(),
+        E::ValidationOverflow => "a tensor's shape is too large to be real".into(),
+        E::TensorNotFound(name) => format!("tensor {name} is missing"),
+        E::InvalidTensorView(dtype, shape, len) => format!(
+            "a {} tensor of shape {shape:?} cannot hold {len} bytes",
+            format!("{dtype:?}").to_lowercase()
+        ),
+        E::IoError(e) => e.to_string(),
+    }
 }

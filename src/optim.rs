@@ -124,7 +124,7 @@ impl<F: Float> Optimizer<F> {
     /// One update of `params` from `grads`.
     pub fn step(&mut self, params: &mut [F], grads: &[F]) {
         assert_eq!(params.len(), grads.len());
-        self.steps += 1;
+        self.steps = self.steps.saturating_add(1);
         let lr = F::from_f64(self.config.learning_rate);
         match self.config.kind {
             OptimizerKind::Sgd => {
@@ -141,7 +141,8 @@ impl<F: Float> Optimizer<F> {
             }
             OptimizerKind::Adam => {
                 let c = &self.config;
-                let t = self.steps as i32;
+                // β^t is 0 in floating point long before t passes i32::MAX.
+                let t = self.steps.min(i32::MAX as u64) as i32;
                 let (b1, b2) = (F::from_f64(c.beta1), F::from_f64(c.beta2));
                 let correction1 = F::ONE - b1.powi(t);
                 let correction2_sqrt = (F::ONE - b2.powi(t)).sqrt();

@@ -5,6 +5,7 @@ use crate::activation::Activation;
 use crate::config_err;
 use crate::error::{Error, Result};
 use crate::float::{Dtype, Float};
+use crate::limits;
 use crate::loss::Loss;
 use crate::network::{BiasKind, LayerShape, Network};
 use crate::optim::{OptimizerConfig, OptimizerKind};
@@ -61,12 +62,56 @@ pub struct LayerSpec {
 
 /// `bias = 0.35` (one shared by the layer), `bias = [0.1, 0.2]` (one per unit), or
 /// `bias = "shared"` / `"per_unit"` (initialised to zero).
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum BiasSpec {
     Shared(f64),
     PerUnit(Vec<f64>),
     Kind(BiasKind),
+}
+
+/// What `bias` accepts, for error messages.
+const BIAS_EXPECTED: &str =
+    "a number (one bias shared by the layer), a list of numbers (one per unit), \"shared\" or \"per_unit\"";
+
+impl<'de> Deserialize<'de> for BiasSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BiasSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(BIAS_EXPECTED)
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<BiasSpec, E> {
+                Ok(BiasSpec::Shared(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<BiasSpec, E> {
+                Ok(BiasSpec::Shared(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<BiasSpec, E> {
+                Ok(BiasSpec::Shared(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<BiasSpec, E> {
+                match v {
+                    "shared" => Ok(BiasSpec::Kind(BiasKind::Shared)),
+                    "per_unit" => Ok(BiasSpec::Kind(BiasKind::PerUnit)),
+                    _ => Err(E::custom(format!(
+                        "bias is \"{v}\", expected {BIAS_EXPECTED}"
+                    ))),
+                }
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<BiasSpec, A::Error> {
+                let mut values = Vec::new();
+                while let Some(v) = seq.next_element::<f64>()? {
+                    values.push(v);
+                }
+                Ok(BiasSpec::PerUnit(values))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// Random initialisation of a layer's weights from `[training] seed` (biases start at 0).
@@ -140,9 +185,41 @@ impl Spec {
         if self.training.batch_size == Some(0) {
             return config_err!("training: batch_size is 0, expected at least 1");
         }
-        // Shapes, loss/activation pairing, explicit weights.
-        self.network::<f64>()?;
-        Ok(())
+        self.check_memory()?;
+        // Shapes, loss/activation pairing, explicit weights (in the spec's dtype, where they
+        // must not overflow).
+        match self.dtype {
+            Dtype::F32 => self.network::<f32>().map(drop),
+            Dtype::F64 => self.network::<f64>().map(drop),
+        }
+    }
+
+    /// Refuses a network whose training would need more memory than the limit
+    /// ([`crate::limits`]), before anything is allocated.
+    fn check_memory(&self) -> Result<()> {
+        let mut batch = self.training.batch_size.unwrap_or(32);
+        if let Some(DataSpec {
+            inputs: Some(rows), ..
+        }) = &self.data
+        {
+            batch = batch.min(rows.len().max(1));
+        }
+        let shapes = self.shapes();
+        let bytes = limits::training_bytes(
+            self.inputs,
+            &shapes,
+            self.dtype.size_of(),
+            limits::optimizer_states(self.optimizer.kind),
+            batch,
+        );
+        limits::check(
+            &format!(
+                "training this network ({} parameters, {}, batch of {batch})",
+                limits::parameter_count(self.inputs, &shapes),
+                self.dtype.name()
+            ),
+            bytes,
+        )
     }
 
     pub fn optimizer_config(&self) -> OptimizerConfig {
@@ -213,11 +290,22 @@ impl Spec {
                             "layer {n}: weights are {found}, expected {units}×{fan_in} (units × {what})"
                         );
                     }
-                    for (dst, &src) in net.weights_mut(l).iter_mut().zip(rows.iter().flatten()) {
-                        if !src.is_finite() {
-                            return config_err!("layer {n}: weight {src} is not a finite number");
-                        }
+                    for (k, (dst, &src)) in net
+                        .weights_mut(l)
+                        .iter_mut()
+                        .zip(rows.iter().flatten())
+                        .enumerate()
+                    {
                         *dst = F::from_f64(src);
+                        if !dst.is_finite() {
+                            return config_err!(
+                                "layer {n}: weights row {}, column {} is {}, expected a finite {} number",
+                                k / fan_in + 1,
+                                k % fan_in + 1,
+                                show(src),
+                                F::DTYPE.name()
+                            );
+                        }
                     }
                 }
                 (None, init) => {
@@ -237,10 +325,15 @@ impl Spec {
             }
             match &spec.bias {
                 Some(BiasSpec::Shared(b)) => {
-                    if !b.is_finite() {
-                        return config_err!("layer {n}: bias {b} is not a finite number");
+                    let v = F::from_f64(*b);
+                    if !v.is_finite() {
+                        return config_err!(
+                            "layer {n}: bias is {}, expected a finite {} number",
+                            show(*b),
+                            F::DTYPE.name()
+                        );
                     }
-                    net.bias_mut(l)[0] = F::from_f64(*b);
+                    net.bias_mut(l)[0] = v;
                 }
                 Some(BiasSpec::PerUnit(values)) => {
                     if values.len() != units {
@@ -250,10 +343,14 @@ impl Spec {
                         );
                     }
                     for (dst, &src) in net.bias_mut(l).iter_mut().zip(values) {
-                        if !src.is_finite() {
-                            return config_err!("layer {n}: bias {src} is not a finite number");
-                        }
                         *dst = F::from_f64(src);
+                        if !dst.is_finite() {
+                            return config_err!(
+                                "layer {n}: bias is {}, expected a finite {} number",
+                                show(src),
+                                F::DTYPE.name()
+                            );
+                        }
                     }
                 }
                 Some(BiasSpec::Kind(_)) | None => {}
@@ -264,7 +361,7 @@ impl Spec {
 
     /// The inline `[data]` rows as flat `[n × inputs]` and `[n × outputs]` vectors, checked
     /// against the network's shape. `None` when the spec has no inline data.
-    pub fn inline_data(&self) -> Result<Option<(Vec<f64>, Vec<f64>, usize)>> {
+    pub fn inline_data(&self) -> Result<Option<InlineRows>> {
         let Some(DataSpec {
             inputs: Some(x),
             targets: Some(t),
@@ -303,16 +400,34 @@ impl Spec {
                 );
             }
         }
-        let flat = |rows: &Vec<Vec<f64>>| -> Result<Vec<f64>> {
-            let v: Vec<f64> = rows.iter().flatten().copied().collect();
-            if let Some(bad) = v.iter().find(|x| !x.is_finite()) {
-                return config_err!("data: value {bad} is not a finite number");
+        let flat = |rows: &Vec<Vec<f64>>, what: &str| -> Result<Vec<f64>> {
+            for (r, row) in rows.iter().enumerate() {
+                if let Some(c) = row.iter().position(|v| !v.is_finite()) {
+                    return config_err!(
+                        "data: {what} row {}, column {} is {}, expected a finite number",
+                        r + 1,
+                        c + 1,
+                        row[c]
+                    );
+                }
             }
-            Ok(v)
+            Ok(rows.iter().flatten().copied().collect())
         };
-        Ok(Some((flat(x)?, flat(t)?, x.len())))
+        Ok(Some((flat(x, "inputs")?, flat(t, "targets")?, x.len())))
     }
 }
+
+/// A number as written in a spec: `0.35`, or `1e300` for huge ones (not 301 digits).
+fn show(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-5..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Inline data as flat rows: inputs `[n × inputs]`, targets `[n × outputs]`, and `n`.
+pub type InlineRows = (Vec<f64>, Vec<f64>, usize);
 
 /// A TOML error as one line: `line L, column C: what`.
 fn toml_message(text: &str, e: &toml::de::Error) -> String {

@@ -4,10 +4,10 @@
 //! A [`Trainer`] owns everything a step needs (workspace, optimizer state, batch buffers), all
 //! allocated once: a step allocates nothing.
 
+use crate::diagnose;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::network::{Network, Workspace};
-use crate::notation::parameter_names;
 use crate::optim::{Optimizer, OptimizerConfig};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -24,7 +24,11 @@ pub struct Dataset<F> {
 
 impl<F: Float> Dataset<F> {
     pub fn new(x: Vec<F>, t: Vec<F>, inputs: usize, outputs: usize) -> Result<Self> {
-        if inputs == 0 || outputs == 0 || x.len() % inputs != 0 || t.len() % outputs != 0 {
+        if inputs == 0
+            || outputs == 0
+            || !x.len().is_multiple_of(inputs)
+            || !t.len().is_multiple_of(outputs)
+        {
             return Err(Error::Config(
                 "data: inputs or targets have a ragged shape".into(),
             ));
@@ -126,7 +130,15 @@ impl<F: Float> Trainer<F> {
     pub fn step(&mut self, net: &mut Network<F>, x: &[F], t: &[F], batch: usize) -> Result<F> {
         let loss = net.loss_and_gradients(x, t, batch, &mut self.workspace);
         if !loss.is_finite() {
-            return Err(self.non_finite(net, loss));
+            let (epoch, step) = (self.epoch + 1, self.step + 1);
+            return Err(diagnose::non_finite(
+                net,
+                &self.workspace,
+                batch,
+                loss,
+                epoch,
+                step,
+            ));
         }
         self.optimizer.step(&mut net.params, &self.workspace.grads);
         self.step += 1;
@@ -180,33 +192,5 @@ impl<F: Float> Trainer<F> {
             steps,
             samples: n,
         })
-    }
-
-    /// The error for a non-finite loss: where the first NaN or infinity sits.
-    fn non_finite(&self, net: &Network<F>, loss: F) -> Error {
-        let names = parameter_names(&net.layers);
-        let place = |values: &[F], what: &str| {
-            values.iter().position(|v| !v.is_finite()).map(|k| {
-                let layer = net
-                    .layers
-                    .iter()
-                    .position(|l| k < l.bias_offset + l.bias_count())
-                    .unwrap_or(0);
-                format!(
-                    "{what} of parameter {} (layer {}) is {}",
-                    names[k],
-                    layer + 1,
-                    values[k]
-                )
-            })
-        };
-        let detail = place(&net.params, "the value")
-            .or_else(|| place(&self.workspace.grads, "the gradient"))
-            .unwrap_or_else(|| "the parameters are finite; the outputs overflowed".to_string());
-        Error::NonFinite(format!(
-            "training stopped: the loss became {loss} at epoch {}, step {}: {detail}",
-            self.epoch + 1,
-            self.step + 1
-        ))
     }
 }

@@ -1,5 +1,7 @@
 //! One file per command.
 
+pub mod check;
+pub mod explain;
 pub mod gradcheck;
 pub mod predict;
 pub mod train;

@@ -1,0 +1,225 @@
+//! Every piece of prose `explain` writes, in English and in Chinese (the notes' own words:
+//! 前向传播, 反向传播, 链式法则, 误差, 学习率, 样本). Formulas are the same in both.
+
+use super::build::{Derivation, Note, Part};
+use crate::activation::Activation;
+use crate::loss::Loss;
+use crate::network::BiasKind;
+use crate::optim::OptimizerKind;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Zh,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+}
+
+/// Single words and short labels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Word {
+    Title,
+    Sample,
+    Value,
+    Gradient,
+    ChainRule,
+    Network,
+    Derivation,
+}
+
+pub fn word(lang: Lang, w: Word) -> &'static str {
+    use Word::*;
+    match (lang, w) {
+        (Lang::En, Title) => "One training step, written out",
+        (Lang::Zh, Title) => "一步训练的完整推导",
+        (Lang::En, Sample) => "sample",
+        (Lang::Zh, Sample) => "样本",
+        (Lang::En, Value) => "value",
+        (Lang::Zh, Value) => "值",
+        (Lang::En, Gradient) => "gradient ∂E_total/∂",
+        (Lang::Zh, Gradient) => "梯度 ∂E_total/∂",
+        (Lang::En, ChainRule) => "chain rule",
+        (Lang::Zh, ChainRule) => "链式法则",
+        (Lang::En, Network) => "The network",
+        (Lang::Zh, Network) => "神经网络结构",
+        (Lang::En, Derivation) => "The step",
+        (Lang::Zh, Derivation) => "推导",
+    }
+}
+
+/// The colon after a label: `:` / `：`.
+pub fn colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => ":",
+        Lang::Zh => "：",
+    }
+}
+
+/// `sample 2` / `样本 2`.
+pub fn sample(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::En => format!("sample {n}"),
+        Lang::Zh => format!("样本 {n}"),
+    }
+}
+
+/// A section's heading.
+pub fn heading(lang: Lang, part: Part, d: &Derivation) -> String {
+    let last = d.layers.len() - 1;
+    let hidden = |l: usize| {
+        if last == 1 {
+            String::new()
+        } else {
+            format!(" {}", l + 1)
+        }
+    };
+    match (lang, part) {
+        (Lang::En, Part::Given) => "Given: parameters, inputs and targets".into(),
+        (Lang::Zh, Part::Given) => "已知：参数、输入和目标值".into(),
+        (Lang::En, Part::Forward { sample }) => format!("Forward pass, sample {sample}"),
+        (Lang::Zh, Part::Forward { sample }) => format!("前向传播：样本 {sample}"),
+        (Lang::En, Part::BatchError) => "Total error of the batch".into(),
+        (Lang::Zh, Part::BatchError) => "总误差".into(),
+        (Lang::En, Part::Backward { layer }) if layer == last => {
+            "Backward pass: output layer".into()
+        }
+        (Lang::Zh, Part::Backward { layer }) if layer == last => "反向传播：输出层".into(),
+        (Lang::En, Part::Backward { layer }) => {
+            format!("Backward pass: hidden layer{}", hidden(layer))
+        }
+        (Lang::Zh, Part::Backward { layer }) => format!("反向传播：隐藏层{}", hidden(layer)),
+        (Lang::En, Part::Update) => "Update".into(),
+        (Lang::Zh, Part::Update) => "参数更新".into(),
+    }
+}
+
+/// The prose of a note (a chain rule is a formula and has none but its label).
+pub fn note(lang: Lang, note: &Note) -> String {
+    match (lang, note) {
+        (_, Note::ChainRule(_)) => word(lang, Word::ChainRule).to_string(),
+        (Lang::En, Note::SampleDeltas) => {
+            "Per sample s, δ = ∂E_s/∂z of each unit (E_s: that sample's error):".into()
+        }
+        (Lang::Zh, Note::SampleDeltas) => "每个样本 s 的 δ = ∂E_s/∂z（E_s 为该样本的误差）：".into(),
+        (Lang::En, Note::BatchMean { batch: 1 }) => {
+            "Gradients (a batch of one sample): δ times the unit's input:".into()
+        }
+        (Lang::Zh, Note::BatchMean { batch: 1 }) => "梯度（batch 只有一个样本）：δ 乘以该单元的输入：".into(),
+        (Lang::En, Note::BatchMean { batch }) => format!(
+            "E_total is the mean of the {batch} samples' errors, so each gradient is the mean of their δ times the unit's input:"
+        ),
+        (Lang::Zh, Note::BatchMean { batch }) => format!(
+            "总误差是 {batch} 个样本误差的平均，所以每个梯度是各样本 δ 乘以输入的平均："
+        ),
+        (Lang::En, Note::SharedBias { bias, units }) => format!(
+            "{bias} is one parameter shared by {}: its gradient is the sum of theirs (then the batch mean).",
+            units.join(", ")
+        ),
+        (Lang::Zh, Note::SharedBias { bias, units }) => format!(
+            "{bias} 是 {} 共享的一个参数：它的梯度是它们的梯度之和（再对 batch 取平均）。",
+            units.join("、")
+        ),
+        (Lang::En, Note::Optimizer(OptimizerKind::Sgd)) => {
+            "Gradient descent with learning rate η: θ⁺ = θ − η·∂E_total/∂θ, written new.θ.".into()
+        }
+        (Lang::Zh, Note::Optimizer(OptimizerKind::Sgd)) => {
+            "梯度下降，学习率 η：θ⁺ = θ − η·∂E_total/∂θ，记作 new.θ。".into()
+        }
+        (Lang::En, Note::Optimizer(OptimizerKind::Momentum)) => {
+            "Momentum: the velocity v = μ·v₀ + ∂E_total/∂θ (v₀ = 0 before the first step), then θ⁺ = θ − η·v.".into()
+        }
+        (Lang::Zh, Note::Optimizer(OptimizerKind::Momentum)) => {
+            "动量法：速度 v = μ·v₀ + ∂E_total/∂θ（第一步前 v₀ = 0），然后 θ⁺ = θ − η·v（η 为学习率）。".into()
+        }
+        (Lang::En, Note::Optimizer(OptimizerKind::Adam)) => {
+            "Adam, step t = 1: m = β₁·m₀ + (1 − β₁)·g, v = β₂·v₀ + (1 − β₂)·g² (g = ∂E_total/∂θ; m₀ = v₀ = 0), then θ⁺ = θ − η/(1 − β₁ᵗ)·m/(√v/√(1 − β₂ᵗ) + ε).".into()
+        }
+        (Lang::Zh, Note::Optimizer(OptimizerKind::Adam)) => {
+            "Adam，第 t = 1 步：m = β₁·m₀ + (1 − β₁)·g，v = β₂·v₀ + (1 − β₂)·g²（g = ∂E_total/∂θ；m₀ = v₀ = 0），然后 θ⁺ = θ − η/(1 − β₁ᵗ)·m/(√v/√(1 − β₂ᵗ) + ε)（η 为学习率）。".into()
+        }
+    }
+}
+
+/// The network in a few lines: layers, loss, optimizer, batch.
+pub fn summary(lang: Lang, d: &Derivation) -> Vec<String> {
+    let mut lines = Vec::new();
+    let last = d.layers.len() - 1;
+    for (l, layer) in d.layers.iter().enumerate() {
+        let bias = match (lang, layer.bias) {
+            (Lang::En, BiasKind::Shared) => "one bias shared by the layer",
+            (Lang::En, BiasKind::PerUnit) => "one bias per unit",
+            (Lang::Zh, BiasKind::Shared) => "整层共享一个偏置",
+            (Lang::Zh, BiasKind::PerUnit) => "每个单元一个偏置",
+        };
+        let act = activation(layer.activation);
+        lines.push(match (lang, l == last) {
+            (Lang::En, false) => format!(
+                "layer {}: {} {act} hidden units fed by {} inputs, {bias}",
+                l + 1,
+                layer.units,
+                layer.inputs
+            ),
+            (Lang::En, true) => format!(
+                "layer {}: {} {act} output unit{}, {bias}",
+                l + 1,
+                layer.units,
+                if layer.units == 1 { "" } else { "s" }
+            ),
+            (Lang::Zh, false) => format!(
+                "第 {} 层：{} 个 {act} 隐藏单元，{} 个输入，{bias}",
+                l + 1,
+                layer.units,
+                layer.inputs
+            ),
+            (Lang::Zh, true) => {
+                format!("第 {} 层：{} 个 {act} 输出单元，{bias}", l + 1, layer.units)
+            }
+        });
+    }
+    let loss = match (lang, d.loss) {
+        (Lang::En, Loss::HalfSse) => "error per sample E = ½Σ(t − a)², E_total = the batch mean",
+        (Lang::En, Loss::Mse) => "error per sample E = (1/n)Σ(t − a)² over the n outputs, E_total = the batch mean",
+        (Lang::En, Loss::CrossEntropy) => "error per sample E = −Σ t·ln a (cross-entropy of the softmax), E_total = the batch mean",
+        (Lang::En, Loss::Bce) => "error per sample E = −(1/n)Σ[t·ln a + (1 − t)·ln(1 − a)] (binary cross-entropy), E_total = the batch mean",
+        (Lang::Zh, Loss::HalfSse) => "每个样本的误差 E = ½Σ(t − a)²，总误差 E_total 取 batch 平均",
+        (Lang::Zh, Loss::Mse) => "每个样本的误差 E = (1/n)Σ(t − a)²（n 个输出），总误差 E_total 取 batch 平均",
+        (Lang::Zh, Loss::CrossEntropy) => "每个样本的误差 E = −Σ t·ln a（softmax 的交叉熵），总误差 E_total 取 batch 平均",
+        (Lang::Zh, Loss::Bce) => "每个样本的误差 E = −(1/n)Σ[t·ln a + (1 − t)·ln(1 − a)]（二元交叉熵），总误差 E_total 取 batch 平均",
+    };
+    lines.push(loss.to_string());
+    let o = &d.optimizer;
+    let opt = match o.kind {
+        OptimizerKind::Sgd => "SGD".to_string(),
+        OptimizerKind::Momentum => format!("momentum μ = {}", o.momentum),
+        OptimizerKind::Adam => format!("Adam β₁ = {}, β₂ = {}, ε = {:e}", o.beta1, o.beta2, o.eps),
+    };
+    let samples: Vec<String> = d.samples.iter().map(|s| s.to_string()).collect();
+    lines.push(match lang {
+        Lang::En => format!(
+            "{opt}, learning rate η = {}; a batch of {} (sample{} {})",
+            o.learning_rate,
+            d.samples.len(),
+            if d.samples.len() == 1 { "" } else { "s" },
+            samples.join(", ")
+        ),
+        Lang::Zh => format!(
+            "{opt}，学习率 η = {}；batch 大小 {}（样本 {}）",
+            o.learning_rate,
+            d.samples.len(),
+            samples.join("、")
+        ),
+    });
+    lines
+}
+
+fn activation(a: Activation) -> &'static str {
+    a.name()
+}

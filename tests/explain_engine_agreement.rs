@@ -1,0 +1,222 @@
+//! Two independent implementations of one training step must agree: the derivation graph
+//! (scalar nodes, written out for `explain`) and the fast engine (`Network::loss_and_gradients`
+//! and `Optimizer::step`), on many random networks covering every activation, loss, optimizer
+//! and both kinds of bias. The graph's own reverse walk must agree with its written-out chain
+//! rule too.
+
+use backprop::derivation::Derivation;
+use backprop::notation::{input_name, parameter_names, unit_name};
+use backprop::{Activation, Loss, Optimizer, OptimizerKind, Spec, Workspace};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const CASES: usize = 2000;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-10 * a.abs().max(b.abs()).max(1e-2)
+}
+
+fn list(v: &[f64]) -> String {
+    let items: Vec<String> = v.iter().map(|x| format!("{x:e}")).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// A random spec, as TOML, with explicit weights and inline data.
+fn random_spec(rng: &mut ChaCha8Rng) -> String {
+    let inputs = rng.gen_range(1..=4);
+    let depth = rng.gen_range(1..=3);
+    let loss = Loss::ALL[rng.gen_range(0..4)];
+    let optimizer = ["sgd", "momentum", "adam"][rng.gen_range(0..3)];
+    let mut toml = format!(
+        "inputs = {inputs}\nloss = \"{}\"\n[optimizer]\nkind = \"{optimizer}\"\nlearning_rate = {}\nmomentum = {}\nbeta1 = {}\nbeta2 = {}\neps = {:e}\n",
+        loss.name(),
+        rng.gen_range(0.01..1.0),
+        rng.gen_range(0.0..0.99),
+        rng.gen_range(0.5..0.99),
+        rng.gen_range(0.9..0.9999),
+        rng.gen_range(1e-9..1e-6),
+    );
+    let mut fan_in = inputs;
+    let mut outputs = 0;
+    for l in 0..depth {
+        let last = l + 1 == depth;
+        let units = if last && loss == Loss::CrossEntropy {
+            rng.gen_range(2..=4)
+        } else {
+            rng.gen_range(1..=4)
+        };
+        let activation = match (last, loss) {
+            (true, Loss::CrossEntropy) => Activation::Softmax,
+            (true, Loss::Bce) => Activation::Sigmoid,
+            (true, _) => Activation::ALL[rng.gen_range(0..6)],
+            (false, _) => Activation::ALL[rng.gen_range(0..5)],
+        };
+        let rows: Vec<String> = (0..units)
+            .map(|_| {
+                list(
+                    &(0..fan_in)
+                        .map(|_| rng.gen_range(-1.5..1.5))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        let bias = if rng.gen_bool(0.5) {
+            format!("{:e}", rng.gen_range(-1.0..1.0))
+        } else {
+            list(
+                &(0..units)
+                    .map(|_| rng.gen_range(-1.0..1.0))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        toml += &format!(
+            "[[layers]]\nunits = {units}\nactivation = \"{}\"\nweights = [{}]\nbias = {bias}\n",
+            activation.name(),
+            rows.join(", ")
+        );
+        fan_in = units;
+        outputs = units;
+    }
+    let n = rng.gen_range(1..=4);
+    let x: Vec<String> = (0..n)
+        .map(|_| {
+            list(
+                &(0..inputs)
+                    .map(|_| rng.gen_range(-2.0..2.0))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    let t: Vec<String> = (0..n)
+        .map(|_| {
+            let row: Vec<f64> = match loss {
+                Loss::CrossEntropy => {
+                    let hot = rng.gen_range(0..outputs);
+                    (0..outputs).map(|j| f64::from(j == hot)).collect()
+                }
+                Loss::Bce => (0..outputs).map(|_| rng.gen_range(0.0..1.0)).collect(),
+                _ => (0..outputs).map(|_| rng.gen_range(-1.0..1.0)).collect(),
+            };
+            list(&row)
+        })
+        .collect();
+    toml += &format!(
+        "[training]\nbatch_size = {n}\n[data]\ninputs = [{}]\ntargets = [{}]\n",
+        x.join(", "),
+        t.join(", ")
+    );
+    toml
+}
+
+#[test]
+fn the_derivation_agrees_with_the_engine_on_random_networks() {
+    let mut rng = ChaCha8Rng::seed_from_u64(20261129);
+    let mut seen = std::collections::HashSet::new();
+    for case in 0..CASES {
+        let toml = random_spec(&mut rng);
+        let spec = Spec::parse(&toml, "random").unwrap_or_else(|e| panic!("{e}\n{toml}"));
+        let d = Derivation::from_spec(&spec, None).unwrap();
+        let g = &d.graph;
+        let at = |name: &str| {
+            g.value(name)
+                .unwrap_or_else(|| panic!("case {case}: no node {name}\n{toml}"))
+        };
+
+        // The engine.
+        let mut net = spec.network::<f64>().unwrap();
+        let (x, t, n) = spec.inline_data().unwrap().unwrap();
+        let mut ws = Workspace::new(&net, n);
+        let loss = net.loss_and_gradients(&x, &t, n, &mut ws);
+        let grads = ws.grads.clone();
+        let mut opt = Optimizer::new(spec.optimizer_config(), net.params.len());
+        let before = net.params.clone();
+        opt.step(&mut net.params, &grads);
+
+        let why = |what: &str, a: f64, b: f64| {
+            format!("case {case}: {what}: derivation {a}, engine {b}\n{toml}")
+        };
+        assert!(
+            close(at("E_total"), loss),
+            "{}",
+            why("E_total", at("E_total"), loss)
+        );
+        for (l, layer) in net.layers.iter().enumerate() {
+            for s in 0..n {
+                for j in 0..layer.units {
+                    let u = unit_name(&net.layers, l, j);
+                    let k = s * layer.units + j;
+                    for (what, engine) in [("z", ws.z[l][k]), ("a", ws.a[l][k])] {
+                        let name = format!("s{}.{what}_{u}", s + 1);
+                        assert!(
+                            close(at(&name), engine),
+                            "{}",
+                            why(&name, at(&name), engine)
+                        );
+                    }
+                }
+            }
+        }
+        // The graph's reverse walk from E_total, for the parameters.
+        let walk = g.backward(d.e_total);
+        for (k, name) in parameter_names(&net.layers).iter().enumerate() {
+            assert_eq!(at(name), before[k]);
+            let grad = at(&format!("grad.{name}"));
+            assert!(
+                close(grad, grads[k]),
+                "{}",
+                why(&format!("grad.{name}"), grad, grads[k])
+            );
+            let walked = walk[d.params[k]];
+            assert!(
+                close(grad, walked),
+                "{}",
+                why(&format!("walk {name}"), grad, walked)
+            );
+            let new = at(&format!("new.{name}"));
+            // Adam divides the gradient by its own size: where the gradient is round-off (a
+            // bias shared by a softmax layer has Σ_j δ_j = 0 exactly), its step is ±η·noise in
+            // both implementations, so only its size is comparable.
+            if opt.config.kind == OptimizerKind::Adam && grads[k].abs() < 1e-8 {
+                let lr = opt.config.learning_rate * 1.0001;
+                assert!((new - before[k]).abs() <= lr && (net.params[k] - before[k]).abs() <= lr);
+                continue;
+            }
+            assert!(
+                close(new, net.params[k]),
+                "{}",
+                why(&format!("new.{name}"), new, net.params[k])
+            );
+        }
+        assert_eq!(at(&format!("s1.{}", input_name(0))), x[0]);
+        let last = net.layers.last().unwrap();
+        seen.insert((
+            format!("{:?}", net.loss),
+            format!("{:?}", last.activation),
+            format!("{:?}", opt.config.kind),
+        ));
+        for layer in &net.layers {
+            seen.insert((
+                format!("{:?}", layer.activation),
+                format!("{:?}", layer.bias),
+                String::new(),
+            ));
+        }
+    }
+    // Every loss, output activation and optimizer, and every activation with both biases, met.
+    for a in Activation::ALL {
+        for b in ["PerUnit", "Shared"] {
+            assert!(
+                seen.contains(&(format!("{a:?}"), b.to_string(), String::new())),
+                "{a:?} {b}"
+            );
+        }
+    }
+    for kind in ["Sgd", "Momentum", "Adam"] {
+        for loss in ["HalfSse", "Mse", "CrossEntropy", "Bce"] {
+            assert!(
+                seen.iter().any(|(l, _, k)| l == loss && k == kind),
+                "{loss} {kind}"
+            );
+        }
+    }
+}
