@@ -178,8 +178,11 @@ unsafe fn kernel<F: Float>(
     );
 }
 
-/// The textbook triple loop, for products too small to amortise a kernel's set-up: each
-/// element summed over `p` in order, starting from `c` (accumulate) or zero.
+/// The engine's own loops, for products too small to amortise a kernel's set-up. Two layouts
+/// the network uses get loops over contiguous slices that the compiler vectorises, once they
+/// are long enough to gain from it; everything else (and every short loop, such as the worked
+/// example's) runs the textbook triple loop, each element summed over `p` in order from `c`
+/// (accumulate) or zero.
 ///
 /// # Safety
 /// The caller has checked the bounds: `c.len() ≥ m·n`, and every `a` (m×k) and `b` (k×n)
@@ -194,17 +197,68 @@ unsafe fn direct<F: Float>(
     c: &mut [F],
     accumulate: bool,
 ) {
-    for i in 0..m {
-        for j in 0..n {
-            let c_ij = c.get_unchecked_mut(i * n + j);
-            let mut sum = if accumulate { *c_ij } else { F::ZERO };
-            for p in 0..k {
-                sum += *a.data.get_unchecked(i * a.rs + p * a.cs)
-                    * *b.data.get_unchecked(p * b.rs + j * b.cs);
+    if b.cs == 1 && n >= VECTOR_MIN {
+        // Rows of b (and c) contiguous, as in dZᵀ·X and dZ·W: c_i· += a_ip · b_p·, a loop
+        // without a reduction, so each element is still summed over p in order.
+        for i in 0..m {
+            let c_row = c.get_unchecked_mut(i * n..i * n + n);
+            if !accumulate {
+                c_row.fill(F::ZERO);
             }
-            *c_ij = sum;
+            for p in 0..k {
+                let a_ip = *a.data.get_unchecked(i * a.rs + p * a.cs);
+                let b_row = b.data.get_unchecked(p * b.rs..p * b.rs + n);
+                for (c, &y) in c_row.iter_mut().zip(b_row) {
+                    *c += a_ip * y;
+                }
+            }
+        }
+    } else if a.cs == 1 && b.rs == 1 && k >= VECTOR_MIN {
+        // Rows of a and columns of b contiguous, as in X·Wᵀ: one dot product per element.
+        for i in 0..m {
+            let a_row = a.data.get_unchecked(i * a.rs..i * a.rs + k);
+            for j in 0..n {
+                let b_col = b.data.get_unchecked(j * b.cs..j * b.cs + k);
+                let c_ij = c.get_unchecked_mut(i * n + j);
+                let start = if accumulate { *c_ij } else { F::ZERO };
+                *c_ij = start + dot(a_row, b_col);
+            }
+        }
+    } else {
+        for i in 0..m {
+            for j in 0..n {
+                let c_ij = c.get_unchecked_mut(i * n + j);
+                let mut sum = if accumulate { *c_ij } else { F::ZERO };
+                for p in 0..k {
+                    sum += *a.data.get_unchecked(i * a.rs + p * a.cs)
+                        * *b.data.get_unchecked(p * b.rs + j * b.cs);
+                }
+                *c_ij = sum;
+            }
         }
     }
+}
+
+/// From this length on, the direct loops use their vectorisable forms.
+const VECTOR_MIN: usize = 8;
+
+/// x · y over eight running sums (so the compiler can keep them in one vector register; a single
+/// running sum is a chain it may not reorder), added pairwise at the end.
+#[inline]
+fn dot<F: Float>(x: &[F], y: &[F]) -> F {
+    let mut acc = [F::ZERO; 8];
+    let (xs, ys) = (x.chunks_exact(8), y.chunks_exact(8));
+    let (x_rest, y_rest) = (xs.remainder(), ys.remainder());
+    for (xc, yc) in xs.zip(ys) {
+        for l in 0..8 {
+            acc[l] += xc[l] * yc[l];
+        }
+    }
+    let mut sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (&x, &y) in x_rest.iter().zip(y_rest) {
+        sum += x * y;
+    }
+    sum
 }
 
 #[cfg(test)]
@@ -225,10 +279,12 @@ mod tests {
 
     #[test]
     fn gemm_and_direct_agree_with_naive_for_all_layouts() {
-        // direct loop, gemm on one thread, gemm in blocks (both ways of splitting)
+        // direct loops (short and vectorisable), gemm on one thread, gemm in blocks (both ways)
         for &(m, n, k) in &[
             (2, 3, 4),
             (1, 1, 1),
+            (4, 16, 12),
+            (3, 9, 21),
             (37, 29, 41),
             (130, 70, 90),
             (150, 90, 80),
@@ -266,6 +322,18 @@ mod tests {
             );
             let want_acc: Vec<f64> = want.iter().map(|x| x + 1.0).collect();
             assert_eq!(c2, want_acc);
+            // a row-major, b stored transposed: the network's X·Wᵀ
+            let mut c3 = vec![0.0; m * n];
+            matmul(
+                m,
+                n,
+                k,
+                View::rows(&a, k),
+                View::transposed(&bt, k),
+                &mut c3,
+                false,
+            );
+            assert_eq!(c3, want);
         }
     }
 
