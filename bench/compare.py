@@ -1,8 +1,14 @@
 """Runs the two benchmark tasks in backprop, PyTorch, JAX and NumPy, each in its own process,
-one after the other, and prints one Markdown table with the ratios. Started by compare.sh.
+and prints one Markdown table with the ratios. Started by compare.sh.
 
-    python compare.py PATH/TO/examples/compare [--quick]
+    python compare.py PATH/TO/examples/compare [ROUNDS]
+
+The machine is shared, so its load changes while the script runs: every implementation is run
+once per round, the rounds one after the other (ROUNDS, default 3), and the table shows each
+one's median over the rounds, so that all of them sample the same stretch of time.
 """
+
+import statistics
 
 import json
 import os
@@ -51,9 +57,10 @@ def cpu_model():
 
 def main():
     backprop = sys.argv[1]
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     py = sys.executable
     peer = lambda fw, task: [py, os.path.join(HERE, "peers.py"), fw, task]
-    ours = {"worked": [backprop, "worked", "200000", "15"], "mnist": [backprop, "mnist", "3"]}
+    ours = {"worked": [backprop, "worked", "200000", "5"], "mnist": [backprop, "mnist", "1"]}
     impls = [
         ("backprop", lambda t: ours[t], ()),
         ("PyTorch eager", lambda t: peer("torch", t), ()),
@@ -69,15 +76,30 @@ def main():
           f"load average at start {os.getloadavg()[0]:.1f}")
     for k in OPENBLAS_VARS:
         print(f"# {k}={os.environ.get(k, '(unset)')}")
+    samples = {}  # (case index, implementation index) -> results over the rounds
+    for r in range(rounds):
+        for c, (task, threads, env) in enumerate(cases):
+            for i, (name, cmd, unset) in enumerate(impls):
+                result = run(cmd(task), env, unset)
+                if result is not None:
+                    samples.setdefault((c, i), []).append(result)
+                print(f"  round {r + 1}  {task:6} {threads:>3} thread(s)  {name:30} "
+                      f"{json.dumps(result)}", file=sys.stderr)
     rows = []
-    for task, threads, env in cases:
+    for c, (task, threads, env) in enumerate(cases):
         results = []
-        for name, cmd, unset in impls:
-            r = run(cmd(task), env, unset)
-            results.append((name, r))
-            print(f"  {task:6} {threads:>3} thread(s)  {name:30} {json.dumps(r)}", file=sys.stderr)
+        for i, (name, _, _) in enumerate(impls):
+            got = samples.get((c, i))
+            if not got:
+                results.append((name, None))
+                continue
+            merged = dict(got[0])
+            for key, value in got[0].items():
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    merged[key] = statistics.median(g[key] for g in got)
+            results.append((name, merged))
         rows.append((task, threads, results))
-    print(f"# load average at end {os.getloadavg()[0]:.1f}")
+    print(f"# load average at end {os.getloadavg()[0]:.1f}; medians over {rounds} rounds")
     print()
     print("| task | threads | implementation | version | result | backprop is … × faster |")
     print("|---|---|---|---|---:|---:|")

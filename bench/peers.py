@@ -3,7 +3,8 @@
     python peers.py FRAMEWORK TASK      # FRAMEWORK: torch | jax_jit | jax_scan | numpy
                                         # TASK: worked | mnist
 
-Prints one JSON object (the median over the timed runs, after a warm-up run).
+Prints one JSON object (the median over the timed runs, after a warm-up run; compare.py runs
+each several times, in rounds, and takes the median over those).
 
 - worked: one SGD step of the worked example: 2-2-1 sigmoid, one bias shared per layer,
   loss 1/2 (t - o)^2 averaged over the batch of 2, eta = 0.5, float64.
@@ -58,7 +59,7 @@ def report(task, **fields):
 
 
 # ---------------------------------------------------------------- PyTorch (eager)
-def torch_worked(steps=2000, repeats=7):
+def torch_worked(steps=2000, repeats=3):
     import torch
 
     dt = torch.float64
@@ -85,7 +86,7 @@ def torch_worked(steps=2000, repeats=7):
            threads=torch.get_num_threads(), version=torch.__version__)
 
 
-def torch_mnist(repeats=3):
+def torch_mnist(repeats=1):
     import numpy as np
     import torch
 
@@ -141,7 +142,7 @@ def jax_worked_step():
     return jax, step, params
 
 
-def jax_jit_worked(steps=2000, repeats=7):
+def jax_jit_worked(steps=2000, repeats=3):
     jax, step, params = jax_worked_step()
     step = jax.jit(step)
     state = {"p": params}
@@ -156,7 +157,7 @@ def jax_jit_worked(steps=2000, repeats=7):
     report("worked", ns_per_step=timed(run, repeats) / steps * 1e9, version=jax.__version__)
 
 
-def jax_scan_worked(steps=1_000_000, repeats=5):
+def jax_scan_worked(steps=1_000_000, repeats=3):
     jax, step, params = jax_worked_step()
 
     @jax.jit
@@ -191,7 +192,7 @@ def jax_mnist_parts():
     return jax, step, params, jnp.asarray(xs), jnp.asarray(onehot)
 
 
-def jax_jit_mnist(repeats=3):
+def jax_jit_mnist(repeats=1):
     jax, step, params, x, y = jax_mnist_parts()
     step = jax.jit(step)
     xb = [x[i * BATCH:(i + 1) * BATCH] for i in range(BATCHES)]
@@ -209,7 +210,7 @@ def jax_jit_mnist(repeats=3):
     report("mnist", samples_per_s=BATCHES * BATCH / secs, version=jax.__version__)
 
 
-def jax_scan_mnist(repeats=3):
+def jax_scan_mnist(repeats=1):
     jax, step, params, x, y = jax_mnist_parts()
     xb, yb = x.reshape(BATCHES, BATCH, 784), y.reshape(BATCHES, BATCH, 10)
 
@@ -230,7 +231,7 @@ def jax_scan_mnist(repeats=3):
 
 
 # ---------------------------------------------------------------- NumPy (hand-written)
-def numpy_worked(steps=2000, repeats=7):
+def numpy_worked(steps=2000, repeats=3):
     import numpy as np
 
     x, t = np.array(WORKED_X), np.array(WORKED_T)
@@ -250,7 +251,7 @@ def numpy_worked(steps=2000, repeats=7):
     report("worked", ns_per_step=timed(run, repeats) / steps * 1e9, version=np.__version__)
 
 
-def numpy_mnist(repeats=3):
+def numpy_mnist(repeats=1):
     import numpy as np
 
     x, labels = mnist_data(np)
