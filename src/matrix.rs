@@ -10,6 +10,7 @@
 //! [`PARALLEL_FLOPS`]. See README "Performance" for how the thresholds were measured.
 
 use crate::float::Float;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Up to this many multiply-adds (m·n·k), the engine's own loop runs, with no set-up and no
 /// allocation. The `gemm` kernel takes a packing buffer from the allocator on every call, so
@@ -90,18 +91,25 @@ pub fn matmul<F: Float>(
         return;
     }
     // Both cores: split the longer side of `c` into PIECES blocks, one single-threaded kernel
-    // call each, run by whichever rayon thread is free. The blocks depend on the sizes only,
-    // never on the thread count, so every element is summed the same way on any number of
-    // threads: the result is bitwise the same.
-    use rayon::prelude::*;
+    // call each. The calling thread takes blocks itself while the other rayon threads help, so
+    // it never sleeps waiting for a pool thread to wake (two threads are not slower than one on
+    // a loaded machine). The blocks depend on the sizes only, never on the thread count or on
+    // who runs them, so every element is summed the same way: the result is bitwise the same.
     let split_rows = m > n;
     let long = if split_rows { m } else { n };
     let len = long.div_ceil(PIECES);
-    (0..long.div_ceil(len)).into_par_iter().for_each(|q| {
+    let blocks = long.div_ceil(len);
+    let next = AtomicUsize::new(0);
+    let take_blocks = || loop {
+        let q = next.fetch_add(1, Ordering::Relaxed);
+        if q >= blocks {
+            break;
+        }
         let start = q * len;
         let size = len.min(long - start);
         // SAFETY: as above; block q reads rows (or columns) start..start+size of a (or b)
-        // and writes only its own rows (or columns) of c, so no two blocks write one element.
+        // and writes only its own rows (or columns) of c, so no two blocks write one element;
+        // each q is taken once.
         unsafe {
             if split_rows {
                 let a = View {
@@ -117,6 +125,15 @@ pub fn matmul<F: Float>(
                 kernel(m, size, k, a, b, c.offset(start), n, accumulate);
             }
         }
+    };
+    let helpers = rayon::current_num_threads()
+        .saturating_sub(1)
+        .min(blocks - 1);
+    rayon::in_place_scope(|scope| {
+        for _ in 0..helpers {
+            scope.spawn(|_| take_blocks());
+        }
+        take_blocks();
     });
 }
 
