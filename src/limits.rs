@@ -91,6 +91,18 @@ pub fn check(what: &str, bytes: u128) -> Result<()> {
     Ok(())
 }
 
+/// [`check`] for reading a named file: the refusal is an [`Error::File`] naming it (so that
+/// callers which add their own file name to errors leave it alone).
+pub fn check_file(file: impl std::fmt::Display, what: &str, bytes: u128) -> Result<()> {
+    check(what, bytes).map_err(|e| match e {
+        Error::TooLarge(message) => Error::File {
+            file: file.to_string(),
+            message,
+        },
+        other => other,
+    })
+}
+
 /// Number of parameters of a network, without overflow.
 pub fn parameter_count(inputs: usize, shapes: &[LayerShape]) -> u128 {
     let mut fan_in = inputs as u128;

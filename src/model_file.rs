@@ -186,9 +186,23 @@ pub fn save<F: Float>(path: &Path, model: &ModelFile<F>) -> Result<()> {
     write_atomically(path, &bytes)
 }
 
-/// Writes `bytes` to `path` so that a reader (or a crash) sees either the old file or the new
-/// one, whole: a temporary file beside it, fsync, rename over, fsync of the folder.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Checks, before a long run, that [`write_atomically`] will be able to write `path`: its folder
+/// exists and takes a new file, and `path` is not a folder. Creates and removes the temporary
+/// file, nothing else.
+pub fn check_writable(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::File {
+            file: path.display().to_string(),
+            message: "is a directory, expected the name of a file to write".into(),
+        });
+    }
+    let tmp = temporary_path(path)?;
+    std::fs::File::create(&tmp).map_err(|e| Error::io(path, e))?;
+    std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e))
+}
+
+/// The temporary file beside `path` that a write goes through: `.NAME.tmp-PID`.
+fn temporary_path(path: &Path) -> Result<std::path::PathBuf> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -196,11 +210,20 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| Error::Config(format!("{}: not a file name", path.display())))?;
-    let tmp = dir.join(format!(
+    Ok(dir.join(format!(
         ".{}.tmp-{}",
         name.to_string_lossy(),
         std::process::id()
-    ));
+    )))
+}
+
+/// Writes `bytes` to `path` so that a reader (or a crash) sees either the old file or the new
+/// one, whole: a temporary file beside it, fsync, rename over, fsync of the folder.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temporary_path(path)?;
+    let dir = tmp
+        .parent()
+        .map_or(std::path::PathBuf::from("."), Path::to_path_buf);
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -224,8 +247,7 @@ pub fn load(path: &Path) -> Result<AnyModel> {
     let size = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
-    limits::check("reading this model file", size as u128)
-        .map_err(|e| e.in_file(path.display()))?;
+    limits::check_file(path.display(), "reading this model file", size as u128)?;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     from_bytes(&bytes).map_err(|e| e.in_file(path.display()))
 }

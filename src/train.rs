@@ -55,6 +55,11 @@ pub struct Trainer<F> {
     /// The lowest validation loss so far, and the epochs since it (for early stopping).
     pub best_validation_loss: f64,
     pub epochs_since_best: usize,
+    /// Samples of the current epoch already trained on, when a run stopped inside an epoch
+    /// (Ctrl-C, [`crate::interrupt`]); the next epoch call continues from there.
+    pub epoch_position: usize,
+    /// Σ batch loss × batch size over those samples (the epoch's mean loss needs it).
+    epoch_partial_loss: f64,
 }
 
 /// The progress of an epoch, after each step.
@@ -91,6 +96,8 @@ impl<F: Float> Trainer<F> {
             step: 0,
             best_validation_loss: f64::INFINITY,
             epochs_since_best: 0,
+            epoch_position: 0,
+            epoch_partial_loss: 0.0,
         }
     }
 
@@ -146,7 +153,10 @@ impl<F: Float> Trainer<F> {
             rng.set_stream(self.epoch as u64);
             self.order.shuffle(&mut rng);
         }
-        let mut start = 0;
+        // A stopped epoch continues where it stopped (the order is the same: it depends only
+        // on the seed and the epoch).
+        let mut start = self.epoch_position.min(n);
+        total += F::from_f64(self.epoch_partial_loss);
         while start < n {
             let b = self.batch_size.min(n - start);
             let loss = if self.shuffle {
@@ -177,7 +187,17 @@ impl<F: Float> Trainer<F> {
                 samples: n,
                 loss: total.to_f64() / start as f64,
             });
+            if start < n && crate::interrupt::requested() {
+                self.epoch_position = start;
+                self.epoch_partial_loss = total.to_f64();
+                return Err(Error::Interrupted {
+                    epoch: self.epoch + 1,
+                    step: self.step,
+                });
+            }
         }
+        self.epoch_position = 0;
+        self.epoch_partial_loss = 0.0;
         self.epoch += 1;
         Ok(EpochStats {
             loss: total.to_f64() / n as f64,
@@ -261,6 +281,8 @@ impl<F: Float> Trainer<F> {
                 None
             },
             "epochs_since_best": self.epochs_since_best,
+            "epoch_position": self.epoch_position,
+            "epoch_partial_loss": self.epoch_partial_loss,
         });
         model.metadata.insert("training".into(), state.to_string());
     }
@@ -278,6 +300,10 @@ impl<F: Float> Trainer<F> {
             epoch: usize,
             best_validation_loss: Option<f64>,
             epochs_since_best: usize,
+            #[serde(default)]
+            epoch_position: usize,
+            #[serde(default)]
+            epoch_partial_loss: f64,
         }
         let state: State = serde_json::from_str(text)
             .map_err(|e| bad(format!("metadata training is not valid ({e})")))?;
@@ -303,6 +329,16 @@ impl<F: Float> Trainer<F> {
         self.epoch = state.epoch;
         self.best_validation_loss = state.best_validation_loss.unwrap_or(f64::INFINITY);
         self.epochs_since_best = state.epochs_since_best;
+        if state.epoch_position >= self.order.len().max(1) || !state.epoch_partial_loss.is_finite()
+        {
+            return Err(bad(format!(
+                "metadata training stopped at sample {} of an epoch, but the data has {}",
+                state.epoch_position,
+                self.order.len()
+            )));
+        }
+        self.epoch_position = state.epoch_position;
+        self.epoch_partial_loss = state.epoch_partial_loss;
         Ok(())
     }
 }

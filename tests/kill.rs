@@ -67,7 +67,7 @@ fn a_kill_at_any_moment_leaves_the_old_or_a_new_model_whole() {
     let checkpoints = String::from_utf8_lossy(&help.stdout).contains("--checkpoint-every");
 
     // The old model, and how long a whole run takes (to spread the kills over it).
-    let epochs = "200";
+    let epochs = "50";
     let mut args = vec![
         "train",
         "spec.toml",

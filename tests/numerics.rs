@@ -230,3 +230,42 @@ fn a_model_with_a_nan_is_never_written_over_a_good_one() {
     // Nothing else was left in the folder (no temporary file).
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+/// The command line: a run that diverges at step 16 (see above) with a checkpoint after every
+/// epoch stops with status 2 and the message, and leaves the checkpoint of epoch 15 whole.
+#[test]
+fn a_diverging_run_keeps_its_last_good_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("spec.toml"),
+        "inputs = 1\nloss = \"mse\"\n[optimizer]\nlearning_rate = 1e10\n\
+         [[layers]]\nunits = 1\nactivation = \"linear\"\nweights = [[1.0]]\nbias = 0.0\n\
+         [training]\nepochs = 100\n[data]\ninputs = [[1.0]]\ntargets = [[0.0]]\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_backprop"))
+        .args(["train", "spec.toml", "--quiet", "--checkpoint-every", "1"])
+        .args(["--save", "model.safetensors"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("at epoch 16, step 16: the loss became inf"),
+        "{stderr}"
+    );
+    let backprop::AnyModel::F64(m) = model_file::load(&dir.path().join("model.safetensors"))
+        .unwrap_or_else(|e| panic!("the last checkpoint is broken: {e}"))
+    else {
+        panic!("an f64 model")
+    };
+    // Epoch 15's parameters: s₁₅ = w + b = (1 − 4η)^15 and w − b = 1 (see above).
+    let s = (1.0 - 4.0 * 1e10f64).powi(15);
+    let (w, b) = (m.network.params[0], m.network.params[1]);
+    assert!(
+        ((w + b) / s - 1.0).abs() < 1e-9,
+        "w + b = {}, s₁₅ = {s}",
+        w + b
+    );
+}

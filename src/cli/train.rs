@@ -72,6 +72,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         plot::check_path(path)?;
     }
     spec.validate().map_err(|e| e.in_file("command line"))?;
+    // A model that cannot be written is refused now, not after the training.
+    if let Some(path) = &args.save {
+        model_file::check_writable(path)?;
+    }
     match spec.dtype {
         backprop::Dtype::F32 => train::<f32>(&spec, &args),
         backprop::Dtype::F64 => train::<f64>(&spec, &args),
@@ -126,18 +130,31 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         ..
     } = observer;
     progress.finish();
-    if let Err(Error::Interrupted { epoch, .. }) = &last {
+    if let Err(Error::Interrupted { epoch, step }) = &last {
         // Ctrl-C: the observer has saved the finished epochs; keep the log of them too.
         if let Some(log) = log {
             log.finish()?;
         }
+        // Stopped inside an epoch (after a step): save that state too; resuming continues it.
+        let place = if trainer.epoch_position > 0 {
+            if let Some(path) = &args.save {
+                save(path, &net, &trainer, &info)?;
+            }
+            format!(
+                "in epoch {epoch} after step {step} ({} of {} samples)",
+                trainer.epoch_position,
+                train.len()
+            )
+        } else {
+            format!("after epoch {epoch}")
+        };
         match &args.save {
             Some(path) => println!(
-                "interrupted after epoch {epoch}; saved {} (continue with --resume {})",
+                "interrupted {place}; saved {} (continue with --resume {})",
                 path.display(),
                 path.display()
             ),
-            None => println!("interrupted after epoch {epoch} (nothing saved: no --save)"),
+            None => println!("interrupted {place} (nothing saved: no --save)"),
         }
         return Ok(ExitCode::from(interrupt::EXIT_STATUS));
     }

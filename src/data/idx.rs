@@ -61,6 +61,12 @@ pub fn parse(
             message: "the header's sizes overflow".into(),
         })?;
     check_length(pixels.len(), expected, images_name, "pixel bytes")?;
+    // Each pixel becomes an f64 here, then a value of the dataset: 16 bytes at most.
+    crate::limits::check_file(
+        images_name,
+        &format!("{count} images of {rows}×{columns} pixels, as numbers,"),
+        expected as u128 * 16,
+    )?;
     check_length(labels.len() - 8, count, labels_name, "label bytes")?;
     Ok(IdxImages {
         pixels: pixels.iter().map(|&p| p as f64 / 255.0).collect(),
@@ -72,16 +78,33 @@ pub fn parse(
 }
 
 /// Reads a file whole, gunzipping it when it starts with the gzip magic bytes.
+/// Neither the file nor what it inflates to may pass the memory limit.
 fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| Error::io(path, e))?
+        .len();
+    crate::limits::check_file(path.display(), "reading this file", size as u128)?;
     let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if raw.starts_with(&[0x1f, 0x8b]) {
+        let limit = crate::limits::memory_limit()?;
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(&raw[..])
+            .take(limit.bytes.saturating_add(1))
             .read_to_end(&mut out)
             .map_err(|e| Error::File {
                 file: path.display().to_string(),
                 message: format!("not a valid gzip file ({e})"),
             })?;
+        if out.len() as u64 > limit.bytes {
+            return Err(Error::File {
+                file: path.display().to_string(),
+                message: format!(
+                    "inflating it would need more than the memory limit of {} ({})",
+                    crate::limits::human(limit.bytes as u128),
+                    limit.source
+                ),
+            });
+        }
         Ok(out)
     } else {
         Ok(raw)
