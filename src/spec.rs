@@ -162,8 +162,11 @@ impl Default for TrainingSpec {
 }
 
 impl TrainingSpec {
-    /// Checks the early-stopping and schedule settings.
+    /// Checks the epochs, the early-stopping and schedule settings.
     pub fn validate(&self) -> Result<()> {
+        if self.epochs == 0 {
+            return config_err!("training: epochs is 0, expected at least 1");
+        }
         if self.patience == Some(0) {
             return config_err!("training: patience is 0, expected at least 1 epoch");
         }
