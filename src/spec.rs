@@ -603,7 +603,18 @@ fn show(x: f64) -> String {
 
 /// A TOML error as one line: `line L, column C: what`.
 fn toml_message(text: &str, e: &toml::de::Error) -> String {
-    let msg = e.message().trim().replace('\n', " ");
+    let mut msg = e.message().trim().replace('\n', " ");
+    // serde names Rust types; say what to write instead.
+    for (rust, plain) in [
+        ("expected f64", "expected a number"),
+        ("expected usize", "expected a whole number ≥ 0"),
+        ("expected u64", "expected a whole number ≥ 0"),
+        ("expected u32", "expected a whole number ≥ 0"),
+    ] {
+        if let Some(rest) = msg.strip_suffix(rust) {
+            msg = format!("{rest}{plain}");
+        }
+    }
     match e.span() {
         Some(span) => {
             let before = &text[..span.start.min(text.len())];
