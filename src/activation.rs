@@ -54,30 +54,78 @@ impl Activation {
     /// Applies the activation to one sample's pre-activations `z`, writing `a`.
     #[inline]
     pub fn forward_row<F: Float>(self, z: &[F], a: &mut [F]) {
+        if self == Activation::Softmax {
+            softmax_row(z, a);
+        } else {
+            for (a, &z) in a.iter_mut().zip(z) {
+                *a = self.elementwise(z);
+            }
+        }
+    }
+
+    /// [`Activation::forward_row`] over a batch: `z`, `a` are `[rows × units]`. Elementwise
+    /// activations run as one loop over the whole block; softmax goes row by row.
+    #[inline]
+    pub fn forward_batch<F: Float>(self, z: &[F], a: &mut [F], units: usize) {
+        if self == Activation::Softmax {
+            for (zr, ar) in z.chunks_exact(units).zip(a.chunks_exact_mut(units)) {
+                softmax_row(zr, ar);
+            }
+        } else {
+            self.forward_row(z, a);
+        }
+    }
+
+    /// Adds the bias, then activates, in one pass over a batch: `z ← z + b`, `a = f(z)`, with
+    /// `z`, `a` `[rows × units]` and `bias` one value per unit, or a single value shared by all.
+    #[inline]
+    pub fn forward_batch_with_bias<F: Float>(
+        self,
+        z: &mut [F],
+        a: &mut [F],
+        bias: &[F],
+        units: usize,
+    ) {
+        // One monomorphised loop per activation, so the match is not in the loop.
         match self {
-            Activation::Sigmoid => {
-                for (a, &z) in a.iter_mut().zip(z) {
-                    *a = sigmoid(z);
-                }
+            Activation::Sigmoid => add_bias_and_map(z, a, bias, units, sigmoid),
+            Activation::Tanh => add_bias_and_map(z, a, bias, units, F::tanh),
+            Activation::Relu => add_bias_and_map(z, a, bias, units, relu),
+            Activation::LeakyRelu => add_bias_and_map(z, a, bias, units, leaky_relu),
+            Activation::Linear => add_bias_and_map(z, a, bias, units, |z| z),
+            Activation::Softmax => {
+                add_bias_and_map(z, a, bias, units, |z| z);
+                self.forward_batch(z, a, units);
             }
-            Activation::Tanh => {
-                for (a, &z) in a.iter_mut().zip(z) {
-                    *a = z.tanh();
-                }
+        }
+    }
+
+    /// The value of an elementwise activation (softmax, which needs the whole row, is not one).
+    #[inline(always)]
+    fn elementwise<F: Float>(self, z: F) -> F {
+        match self {
+            Activation::Sigmoid => sigmoid(z),
+            Activation::Tanh => z.tanh(),
+            Activation::Relu => relu(z),
+            Activation::LeakyRelu => leaky_relu(z),
+            Activation::Linear | Activation::Softmax => z,
+        }
+    }
+
+    /// [`Activation::backward_row`] over a batch: every slice is `[rows × units]`.
+    #[inline]
+    pub fn backward_batch<F: Float>(self, z: &[F], a: &[F], da: &[F], dz: &mut [F], units: usize) {
+        if self == Activation::Softmax {
+            for (((zr, ar), dar), dzr) in z
+                .chunks_exact(units)
+                .zip(a.chunks_exact(units))
+                .zip(da.chunks_exact(units))
+                .zip(dz.chunks_exact_mut(units))
+            {
+                self.backward_row(zr, ar, dar, dzr);
             }
-            Activation::Relu => {
-                for (a, &z) in a.iter_mut().zip(z) {
-                    *a = if z > F::ZERO { z } else { F::ZERO };
-                }
-            }
-            Activation::LeakyRelu => {
-                let slope = F::from_f64(LEAKY_SLOPE);
-                for (a, &z) in a.iter_mut().zip(z) {
-                    *a = if z > F::ZERO { z } else { slope * z };
-                }
-            }
-            Activation::Linear => a.copy_from_slice(z),
-            Activation::Softmax => softmax_row(z, a),
+        } else {
+            self.backward_row(z, a, da, dz);
         }
     }
 
@@ -88,24 +136,24 @@ impl Activation {
     pub fn backward_row<F: Float>(self, z: &[F], a: &[F], da: &[F], dz: &mut [F]) {
         match self {
             Activation::Sigmoid => {
-                for i in 0..dz.len() {
-                    dz[i] = da[i] * a[i] * (F::ONE - a[i]);
+                for ((dz, &da), &a) in dz.iter_mut().zip(da).zip(a) {
+                    *dz = da * a * (F::ONE - a);
                 }
             }
             Activation::Tanh => {
-                for i in 0..dz.len() {
-                    dz[i] = da[i] * (F::ONE - a[i] * a[i]);
+                for ((dz, &da), &a) in dz.iter_mut().zip(da).zip(a) {
+                    *dz = da * (F::ONE - a * a);
                 }
             }
             Activation::Relu => {
-                for i in 0..dz.len() {
-                    dz[i] = if z[i] > F::ZERO { da[i] } else { F::ZERO };
+                for ((dz, &da), &z) in dz.iter_mut().zip(da).zip(z) {
+                    *dz = if z > F::ZERO { da } else { F::ZERO };
                 }
             }
             Activation::LeakyRelu => {
                 let slope = F::from_f64(LEAKY_SLOPE);
-                for i in 0..dz.len() {
-                    dz[i] = if z[i] > F::ZERO { da[i] } else { slope * da[i] };
+                for ((dz, &da), &z) in dz.iter_mut().zip(da).zip(z) {
+                    *dz = if z > F::ZERO { da } else { slope * da };
                 }
             }
             Activation::Linear => dz.copy_from_slice(da),
@@ -117,6 +165,48 @@ impl Activation {
                 }
             }
         }
+    }
+}
+
+/// `z ← z + b`, `a = f(z)` for every element of a `[rows × units]` block.
+#[inline(always)]
+fn add_bias_and_map<F: Float>(
+    z: &mut [F],
+    a: &mut [F],
+    bias: &[F],
+    units: usize,
+    f: impl Fn(F) -> F,
+) {
+    if let [b] = *bias {
+        for (z, a) in z.iter_mut().zip(a.iter_mut()) {
+            *z += b;
+            *a = f(*z);
+        }
+    } else {
+        for (zr, ar) in z.chunks_exact_mut(units).zip(a.chunks_exact_mut(units)) {
+            for ((z, a), &b) in zr.iter_mut().zip(ar.iter_mut()).zip(bias) {
+                *z += b;
+                *a = f(*z);
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn relu<F: Float>(z: F) -> F {
+    if z > F::ZERO {
+        z
+    } else {
+        F::ZERO
+    }
+}
+
+#[inline(always)]
+fn leaky_relu<F: Float>(z: F) -> F {
+    if z > F::ZERO {
+        z
+    } else {
+        F::from_f64(LEAKY_SLOPE) * z
     }
 }
 
@@ -149,4 +239,52 @@ pub fn log_sum_exp<F: Float>(z: &[F]) -> F {
     let max = z.iter().copied().fold(z[0], F::max);
     let sum: F = z.iter().map(|&z| (z - max).exp()).sum();
     max + sum.ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fused bias + activation pass equals adding the bias by hand, then the textbook
+    /// formula of each activation, for a shared and a per-unit bias.
+    #[test]
+    fn forward_with_bias_matches_the_formulas() {
+        let z0 = [-2.0, -0.5, 0.0, 0.75, 1.5, 3.0];
+        let formula = |act: Activation, v: f64| match act {
+            Activation::Sigmoid => 1.0 / (1.0 + (-v).exp()),
+            Activation::Tanh => v.tanh(),
+            Activation::Relu => v.max(0.0),
+            Activation::LeakyRelu => {
+                if v > 0.0 {
+                    v
+                } else {
+                    0.01 * v
+                }
+            }
+            Activation::Linear => v,
+            Activation::Softmax => unreachable!(),
+        };
+        for act in Activation::ALL {
+            for bias in [&[0.25][..], &[0.1, -0.2, 0.3][..]] {
+                let mut z = z0;
+                let mut a = [0.0; 6];
+                act.forward_batch_with_bias(&mut z, &mut a, bias, 3);
+                let zb: Vec<f64> = (0..6).map(|k| z0[k] + bias[k % bias.len()]).collect();
+                assert_eq!(&z[..], &zb[..], "{act:?}: z + b");
+                if act == Activation::Softmax {
+                    for r in 0..2 {
+                        let row = &zb[3 * r..3 * r + 3];
+                        let sum: f64 = row.iter().map(|v| v.exp()).sum();
+                        for j in 0..3 {
+                            assert!((a[3 * r + j] - row[j].exp() / sum).abs() < 1e-15);
+                        }
+                    }
+                } else {
+                    for k in 0..6 {
+                        assert!((a[k] - formula(act, zb[k])).abs() < 1e-15, "{act:?} at {k}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -39,6 +39,7 @@ pub mod spec;
 pub mod train;
 
 pub use activation::Activation;
+pub use data::Dataset;
 pub use error::{Error, Result};
 pub use float::{Dtype, Float};
 pub use loss::Loss;
@@ -46,4 +47,4 @@ pub use model_file::{AnyModel, ModelFile};
 pub use network::{BiasKind, Layer, LayerShape, Network, Workspace};
 pub use optim::{Optimizer, OptimizerConfig, OptimizerKind};
 pub use spec::Spec;
-pub use train::{Dataset, EpochReport, EpochStats, Plan, Schedule, Trainer};
+pub use train::{EpochReport, EpochStats, Plan, Schedule, Trainer};

@@ -103,17 +103,10 @@ impl Loss {
                 } else {
                     F::from_f64(2.0) / F::from_usize(n)
                 };
-                for i in 0..n {
-                    da[i] = (a[i] - t[i]) * scale;
+                for ((da, &a), &t) in da.iter_mut().zip(a).zip(t) {
+                    *da = (a - t) * scale;
                 }
-                for (((zr, ar), dar), dzr) in z
-                    .chunks_exact(units)
-                    .zip(a.chunks_exact(units))
-                    .zip(da.chunks_exact(units))
-                    .zip(dz.chunks_exact_mut(units))
-                {
-                    activation.backward_row(zr, ar, dar, dzr);
-                }
+                activation.backward_batch(z, a, da, dz, units);
             }
             Loss::CrossEntropy => {
                 let inv_b = F::ONE / F::from_usize(batch);

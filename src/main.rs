@@ -37,7 +37,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => {
+            eprintln!("{}", usage_error(&e.render().to_string()));
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         None => cli::worked::run(),
         Some(Command::Train(args)) => cli::train::run(args),
@@ -53,5 +60,37 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// A command-line usage error in two lines, like every other error: clap's message (its tip
+/// folded in), then the usage line and where the help is.
+/// `error: unexpected argument 'x' found (tip: …)` / `usage: backprop train … (see … --help)`.
+fn usage_error(rendered: &str) -> String {
+    let mut message = Vec::new();
+    let mut usage = None;
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(u) = line.strip_prefix("Usage: ") {
+            usage = Some(u.to_string());
+        } else if !line.starts_with("For more information") {
+            message.push(line.trim_start_matches("error: "));
+        }
+    }
+    let mut text = format!(
+        "error: {}",
+        message.first().copied().unwrap_or("bad arguments")
+    );
+    if message.len() > 1 {
+        text += &format!(" ({})", message[1..].join(", "));
+    }
+    match usage {
+        Some(u) => {
+            let command: Vec<&str> = u
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect();
+            format!("{text}\nusage: {u} (see `{} --help`)", command.join(" "))
+        }
+        None => text,
     }
 }

@@ -6,10 +6,9 @@
 //! - RMSE = √( (1/(N·U)) Σ_n Σ_u (o_nu − t_nu)² ), outputs and targets un-standardised
 //! - precision(c) = (predicted c and are c) / (predicted c); recall(c) = (predicted c and are c) / (are c)
 
-use crate::data::{DataInfo, Task};
+use crate::data::{DataInfo, Dataset, Task};
 use crate::float::Float;
 use crate::network::{Network, Workspace};
-use crate::train::Dataset;
 
 /// Samples a forward pass of evaluation takes at once.
 pub const CHUNK: usize = 512;

@@ -255,6 +255,18 @@ pub fn load(path: &Path) -> Result<AnyModel> {
 /// Parses a model file's bytes; errors are `Error::Config` (the caller adds the file name).
 pub fn from_bytes(bytes: &[u8]) -> Result<AnyModel> {
     let bad = |m: String| Error::Config(m);
+    // A model file starts with a binary length; a text file in its place is most likely a
+    // spec, a CSV or notes given where the model goes.
+    if bytes.len() >= 8
+        && bytes[..8]
+            .iter()
+            .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+    {
+        return Err(bad(
+            "a text file, not a model: expected a safetensors file written by `backprop train --save`"
+                .into(),
+        ));
+    }
     let invalid =
         |e: SafeTensorError| bad(format!("not a valid safetensors file: {}", describe(e)));
     let st = SafeTensors::deserialize(bytes).map_err(invalid)?;

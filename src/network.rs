@@ -193,30 +193,11 @@ impl<F: Float> Network<F> {
                 z,
                 false,
             );
-            // + b
-            let bias = self.bias(l);
-            for row in z.chunks_exact_mut(layer.units) {
-                match layer.bias {
-                    BiasKind::PerUnit => {
-                        for (z, &b) in row.iter_mut().zip(bias) {
-                            *z += b;
-                        }
-                    }
-                    BiasKind::Shared => {
-                        for z in row.iter_mut() {
-                            *z += bias[0];
-                        }
-                    }
-                }
-            }
-            // A = f(Z)
+            // + b, then A = f(Z)
             let a = &mut rest[0][..batch * layer.units];
-            for (zr, ar) in z
-                .chunks_exact(layer.units)
-                .zip(a.chunks_exact_mut(layer.units))
-            {
-                layer.activation.forward_row(zr, ar);
-            }
+            layer
+                .activation
+                .forward_batch_with_bias(z, a, self.bias(l), layer.units);
         }
         let last = self.layers.len() - 1;
         &ws.a[last][..batch * self.outputs()]
@@ -267,21 +248,7 @@ impl<F: Float> Network<F> {
             );
             // ∂E/∂b: column sums of dZ, or their total for a shared bias
             let gb = &mut ws.grads[layer.bias_offset..layer.bias_offset + layer.bias_count()];
-            gb.fill(F::ZERO);
-            for row in dz.chunks_exact(u) {
-                match layer.bias {
-                    BiasKind::PerUnit => {
-                        for (g, &d) in gb.iter_mut().zip(row) {
-                            *g += d;
-                        }
-                    }
-                    BiasKind::Shared => {
-                        for &d in row {
-                            gb[0] += d;
-                        }
-                    }
-                }
-            }
+            bias_gradient(dz, layer.bias, u, gb);
             if l == 0 {
                 break;
             }
@@ -301,14 +268,9 @@ impl<F: Float> Network<F> {
             let dz_below = &mut dz_all[l - 1][..batch * i];
             let z_below = &ws.z[l - 1][..batch * i];
             let a_below = &ws.a[l - 1][..batch * i];
-            for (((zr, ar), dar), dzr) in z_below
-                .chunks_exact(i)
-                .zip(a_below.chunks_exact(i))
-                .zip(da.chunks_exact(i))
-                .zip(dz_below.chunks_exact_mut(i))
-            {
-                below.activation.backward_row(zr, ar, dar, dzr);
-            }
+            below
+                .activation
+                .backward_batch(z_below, a_below, da, dz_below, i);
         }
     }
 
@@ -324,6 +286,32 @@ impl<F: Float> Network<F> {
     pub fn loss_only(&self, x: &[F], t: &[F], batch: usize, ws: &mut Workspace<F>) -> F {
         self.forward(x, batch, ws);
         self.loss_value(t, batch, ws)
+    }
+}
+
+/// `gb` = the column sums of `dz` `[rows × units]` (per-unit bias), or their total (shared).
+#[inline]
+fn bias_gradient<F: Float>(dz: &[F], kind: BiasKind, units: usize, gb: &mut [F]) {
+    match kind {
+        BiasKind::PerUnit => {
+            let mut rows = dz.chunks_exact(units);
+            match rows.next() {
+                Some(first) => gb.copy_from_slice(first),
+                None => gb.fill(F::ZERO),
+            }
+            for row in rows {
+                for (g, &d) in gb.iter_mut().zip(row) {
+                    *g += d;
+                }
+            }
+        }
+        BiasKind::Shared => {
+            let mut sum = F::ZERO;
+            for &d in dz {
+                sum += d;
+            }
+            gb[0] = sum;
+        }
     }
 }
 

@@ -162,8 +162,11 @@ impl Default for TrainingSpec {
 }
 
 impl TrainingSpec {
-    /// Checks the early-stopping and schedule settings.
+    /// Checks the epochs, the early-stopping and schedule settings.
     pub fn validate(&self) -> Result<()> {
+        if self.epochs == 0 {
+            return config_err!("training: epochs is 0, expected at least 1");
+        }
         if self.patience == Some(0) {
             return config_err!("training: patience is 0, expected at least 1 epoch");
         }
@@ -642,7 +645,18 @@ fn show(x: f64) -> String {
 
 /// A TOML error as one line: `line L, column C: what`.
 fn toml_message(text: &str, e: &toml::de::Error) -> String {
-    let msg = e.message().trim().replace('\n', " ");
+    let mut msg = e.message().trim().replace('\n', " ");
+    // serde names Rust types; say what to write instead.
+    for (rust, plain) in [
+        ("expected f64", "expected a number"),
+        ("expected usize", "expected a whole number ≥ 0"),
+        ("expected u64", "expected a whole number ≥ 0"),
+        ("expected u32", "expected a whole number ≥ 0"),
+    ] {
+        if let Some(rest) = msg.strip_suffix(rust) {
+            msg = format!("{rest}{plain}");
+        }
+    }
     match e.span() {
         Some(span) => {
             let before = &text[..span.start.min(text.len())];

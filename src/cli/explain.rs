@@ -52,6 +52,9 @@ enum FormatArg {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if let Some(path) = &args.output {
+        super::check_output("-o", path)?;
+    }
     let spec = match &args.spec {
         Some(path) => Spec::from_file(path)?,
         None => Spec::worked_example(),

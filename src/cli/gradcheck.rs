@@ -11,14 +11,28 @@ pub struct Args {
     /// The spec file; its network and its first batch of inline data are checked.
     spec: PathBuf,
     /// Largest relative error accepted (|backprop − numeric| / max(|backprop|, |numeric|, 1e-4)).
-    #[arg(long, default_value_t = 1e-5)]
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 1e-5,
+        allow_negative_numbers = true
+    )]
     tolerance: f64,
-    /// Finite-difference step h.
-    #[arg(long, default_value_t = STEP)]
+    /// Finite-difference step h: each parameter is moved by ±h.
+    #[arg(long, value_name = "H", default_value_t = STEP, allow_negative_numbers = true)]
     step: f64,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if !(args.step.is_finite() && args.step > 0.0) {
+        return config_err!("--step is {}, expected a finite number > 0", args.step);
+    }
+    if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
+        return config_err!(
+            "--tolerance is {}, expected a finite number ≥ 0",
+            args.tolerance
+        );
+    }
     let spec = Spec::from_file(&args.spec)?;
     let net = spec.network::<f64>()?;
     let Some((x, t, n)) = spec
@@ -51,7 +65,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
             p.relative_error
         );
     }
-    let ok = check.max_relative_error <= args.tolerance;
+    // A NaN error (a loss that is not finite here) fails too.
+    let ok = check
+        .params
+        .iter()
+        .all(|p| p.relative_error <= args.tolerance);
     println!(
         "largest relative error {:.3e} (tolerance {:e}, h = {:e}, batch of {batch}): {}",
         check.max_relative_error,

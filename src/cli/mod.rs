@@ -25,3 +25,27 @@ pub fn num(x: f64, sig: usize) -> String {
         format!("{x:.prec$e}", prec = sig - 1)
     }
 }
+
+/// Checks, before any work is done, that an output file can be written where the user asked:
+/// its folder exists and the path is not itself a folder. (`--save` after an hour of training
+/// must not fail on a typo in the folder name.)
+pub fn check_output(flag: &str, path: &std::path::Path) -> backprop::Result<()> {
+    let folder = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !folder.is_dir() {
+        return backprop::config_err!(
+            "{flag} {}: the folder {} does not exist",
+            path.display(),
+            folder.display()
+        );
+    }
+    if path.is_dir() {
+        return backprop::config_err!(
+            "{flag} {}: is a folder, expected a file name",
+            path.display()
+        );
+    }
+    Ok(())
+}

@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("samples").required(true).args(["input", "data"])))]
 pub struct Args {
     /// A model file written by `backprop train --save`.
     model: PathBuf,
-    /// One sample's inputs, comma-separated.
-    #[arg(long, required_unless_present = "data", conflicts_with = "data")]
+    /// One sample's inputs, comma-separated, in the model's feature order ("5.1,3.5,1.4,0.2").
+    #[arg(long, value_name = "X1,X2,…", allow_hyphen_values = true)]
     input: Option<String>,
     /// A CSV file with a header row: the model's feature columns, by name (other columns are
     /// ignored). `builtin:NAME` reads a built-in data set.
@@ -26,6 +27,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
+    if let Some(path) = &args.output {
+        super::check_output("-o", path)?;
+    }
     match model_file::load(&args.model)? {
         AnyModel::F32(m) => predict(&m, &args),
         AnyModel::F64(m) => predict(&m, &args),

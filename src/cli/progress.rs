@@ -151,12 +151,17 @@ impl Progress {
 /// `epoch       10  loss 0.123456  val loss 0.2  val accuracy 0.9333  12345 samples/s`, the
 /// rate measured over the epochs since the last line (validation included).
 pub fn epoch_line(r: &EpochReport, rate: f64) -> String {
-    let mut s = format!("epoch {:>8}  loss {}", r.epoch + 1, num(r.train_loss, 6));
+    // Numbers padded to a common width, so the lines form columns.
+    let mut s = format!(
+        "epoch {:>8}  loss {:<10}",
+        r.epoch + 1,
+        num(r.train_loss, 6)
+    );
     if let Some(v) = &r.validation {
-        s += &format!("  val loss {}", num(v.loss, 6));
+        s += &format!("  val loss {:<10}", num(v.loss, 6));
         s += &metric_text(v, "val ");
     }
-    s += &format!("  {rate:.0} samples/s");
+    s += &format!("  {rate:>9.0} samples/s");
     if r.stopped_early {
         s += "  (early stop: no better validation loss for `patience` epochs)";
     }

@@ -19,20 +19,21 @@ use std::process::ExitCode;
 pub struct Args {
     /// The spec file (TOML) with the network, optimizer, training settings and data.
     spec: PathBuf,
-    /// Epochs (passes over the data); overrides [training] epochs. With --resume, the total.
-    #[arg(long)]
+    /// Epochs (passes over the data); overrides [training] epochs (default 1). With --resume,
+    /// the total, counting the epochs already trained.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     epochs: Option<usize>,
     /// Learning rate; overrides [optimizer] learning_rate.
-    #[arg(long)]
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
     lr: Option<f64>,
-    /// Samples per step; overrides [training] batch_size.
-    #[arg(long)]
+    /// Samples per step; overrides [training] batch_size (default 32, capped at the data size).
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
     batch_size: Option<usize>,
-    /// Seed of initialisation, splitting and shuffling; overrides [training] seed.
-    #[arg(long)]
+    /// Seed of initialisation, splitting and shuffling; overrides [training] seed (default 0).
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
     seed: Option<u64>,
-    /// Write the trained model here (safetensors, written atomically).
-    #[arg(long)]
+    /// Write the trained model here at the end (safetensors, written atomically).
+    #[arg(long, value_name = "MODEL.safetensors")]
     save: Option<PathBuf>,
     /// No progress bar and no per-epoch lines; only the final summary.
     #[arg(long, short)]
@@ -44,7 +45,12 @@ pub struct Args {
     #[arg(long, value_name = "FILE.svg|FILE.png")]
     plot: Option<PathBuf>,
     /// Save the model (with the optimizer state) every N epochs to the --save file.
-    #[arg(long, value_name = "N", requires = "save")]
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "save",
+        allow_negative_numbers = true
+    )]
     checkpoint_every: Option<usize>,
     /// Continue training from a model file saved by --save or a checkpoint.
     #[arg(long, value_name = "MODEL.safetensors")]
@@ -67,6 +73,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     if args.checkpoint_every == Some(0) {
         return config_err!("--checkpoint-every is 0, expected at least 1 epoch");
+    }
+    for (flag, path) in [
+        ("--save", &args.save),
+        ("--log", &args.log),
+        ("--plot", &args.plot),
+    ] {
+        if let Some(path) = path {
+            super::check_output(flag, path)?;
+        }
     }
     if let Some(path) = &args.plot {
         plot::check_path(path)?;
@@ -102,10 +117,19 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         spec.training.seed,
         train.len(),
     );
+    let plan = Plan::from_spec(&spec.training, spec.optimizer.learning_rate);
     if let Some(path) = &args.resume {
         resume(path, &mut net, &mut trainer, &info)?;
+        if trainer.epoch >= plan.epochs {
+            return config_err!(
+                "{}: the run has already trained {} epochs, the total asked for (--epochs or [training] epochs) is {}; expected more than {}",
+                path.display(),
+                trainer.epoch,
+                plan.epochs,
+                trainer.epoch
+            );
+        }
     }
-    let plan = Plan::from_spec(&spec.training, spec.optimizer.learning_rate);
     let first = trainer.epoch;
     let mut observer = Observer {
         args,
@@ -171,7 +195,8 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     let seconds = start.elapsed().as_secs_f64();
     let done = trainer.epoch - first;
     println!(
-        "trained {done} epochs ({} steps, batch {}) in {seconds:.3} s; last epoch's loss {}",
+        "trained {done} epoch{} ({} steps, batch {}) in {seconds:.3} s; last epoch's loss {}",
+        if done == 1 { "" } else { "s" },
         trainer.step,
         trainer.batch_size,
         last.map_or("-".to_string(), |r| num(r.train_loss, 6)),

@@ -138,7 +138,7 @@ pub fn run() -> Result<ExitCode> {
     let out = net.forward(&x, n, &mut ws).to_vec();
     for s in 0..n {
         println!(
-            "  sample {}: target {}  output {}",
+            "  sample {}: target {:<10}  output {}",
             s + 1,
             num(t[s], 6),
             num(out[s], 6)

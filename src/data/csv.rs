@@ -109,16 +109,23 @@ impl CsvTable {
 
     /// The index of the column named `name`.
     pub fn column(&self, name: &str) -> Result<usize> {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| Error::File {
+        self.header.iter().position(|h| h == name).ok_or_else(|| {
+            // One column holding separators: the file uses another separator than `,`.
+            let other = match &self.header[..] {
+                [only] => [';', '\t', '|'].into_iter().find(|&c| only.contains(c)),
+                _ => None,
+            };
+            let hint = other.map_or(String::new(), |c| {
+                format!(" (one column: the fields look separated by {c:?}; expected `,`)")
+            });
+            Error::File {
                 file: self.file.clone(),
                 message: format!(
-                    "no column named `{name}`; the header has {}",
+                    "no column named `{name}`; the header has {}{hint}",
                     quoted_list(&self.header)
                 ),
-            })
+            }
+        })
     }
 
     /// The numbers of the given columns, row by row: `[rows × columns.len()]`. A missing or

@@ -12,11 +12,13 @@
 
 pub mod builtin;
 pub mod csv;
+pub mod dataset;
 pub mod idx;
 pub mod split;
 pub mod standardize;
 
 pub use self::csv::CsvTable;
+pub use dataset::Dataset;
 pub use split::Split;
 pub use standardize::Standardizer;
 
@@ -25,7 +27,6 @@ use crate::float::Float;
 use crate::loss::Loss;
 use crate::model_file::ModelFile;
 use crate::spec::{DataSpec, Spec};
-use crate::train::Dataset;
 use std::path::{Path, PathBuf};
 
 /// What the outputs mean.
@@ -267,17 +268,19 @@ impl DataInfo {
                     .filter(|&c| !self.target_names.contains(&table.header[c]))
                     .collect();
                 if rest.len() != self.feature_names.len() {
-                    let missing = self
+                    let missing: Vec<&String> = self
                         .feature_names
                         .iter()
-                        .find(|n| !table.header.contains(n))
-                        .expect("some name is missing");
+                        .filter(|n| !table.header.contains(n))
+                        .collect();
                     return Err(Error::File {
                         file: table.file.clone(),
                         message: format!(
-                            "no column named `{missing}`, and {} other columns, expected the model's {} features ({})",
-                            rest.len(),
+                            "no column named `{}` ({} of the model's {} features missing; was the model trained on other data?), and its {} other columns cannot stand in for them in order; expected the columns {}",
+                            missing[0],
+                            missing.len(),
                             self.feature_names.len(),
+                            rest.len(),
                             csv::quoted_list(&self.feature_names)
                         ),
                     });

@@ -31,7 +31,7 @@ svg .unit { fill: #e8f0fb; stroke: #3a6ea5; stroke-width: 1.6; }
 svg .input { fill: #eef6ea; stroke: #4f8a3c; stroke-width: 1.6; }
 svg .bias { fill: #fbf3e3; stroke: #b8862b; stroke-width: 1.4; }
 svg text { font-family: system-ui, 'Noto Sans', sans-serif; font-size: 11px; fill: #333;
-           paint-order: stroke; stroke: #fcfcfc; stroke-width: 3px; stroke-linejoin: round; }
+           paint-order: stroke; stroke: #fcfcfc; stroke-width: 6px; stroke-linejoin: round; }
 svg text.name { font-size: 14px; font-weight: 600; stroke-width: 0; }
 svg text.grad { fill: #b34700; }
 svg text.vals { fill: #555; font-size: 10.5px; }
