@@ -136,12 +136,15 @@ impl<F: Float> Trainer<F> {
         mut progress: impl FnMut(StepProgress),
     ) -> Result<EpochStats> {
         let n = data.len();
-        assert_eq!(
-            self.order.len(),
-            n,
-            "trainer was made for another data size"
-        );
         let (ni, no) = (data.inputs, data.outputs);
+        if self.order.len() != n || ni != net.inputs || no != net.outputs() {
+            return Err(Error::Config(format!(
+                "data of {n} samples × {ni} inputs → {no} outputs, but the trainer was made for {} samples and the network takes {} inputs → {} outputs",
+                self.order.len(),
+                net.inputs,
+                net.outputs()
+            )));
+        }
         let mut total = F::ZERO;
         let mut steps = 0;
         if self.shuffle {

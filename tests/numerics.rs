@@ -269,3 +269,22 @@ fn a_diverging_run_keeps_its_last_good_checkpoint() {
         w + b
     );
 }
+
+/// Library misuse that input could reach: data of another size than the trainer was made for is
+/// an error, not a panic.
+#[test]
+fn a_trainer_refuses_data_of_another_shape() {
+    let spec = Spec::worked_example();
+    let mut net = spec.network::<f64>().unwrap();
+    let mut trainer = Trainer::new(&net, spec.optimizer_config(), 2, false, 0, 2);
+    let three = Dataset::<f64>::from_f64(&[0.1; 6], &[0.5; 3], 2, 1).unwrap();
+    assert!(matches!(
+        trainer.epoch(&mut net, &three),
+        Err(Error::Config(_))
+    ));
+    let wide = Dataset::<f64>::from_f64(&[0.1; 6], &[0.5; 2], 3, 1).unwrap();
+    assert!(matches!(
+        trainer.epoch(&mut net, &wide),
+        Err(Error::Config(_))
+    ));
+}
