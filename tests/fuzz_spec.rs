@@ -13,7 +13,28 @@ use proptest::test_runner::{Config, TestRunner};
 /// Keeps the networks a mutation can ask for small (a mutated `units = 2` can become 4294967296).
 const MEMORY_LIMIT: u64 = 64 << 20;
 
-const SEEDS: [&str; 4] = [
+const SEEDS: [&str; 5] = [
+    r#"inputs = 4
+loss = "cross_entropy"
+[optimizer]
+kind = "adam"
+learning_rate = 0.01
+[[layers]]
+units = 5
+activation = "tanh"
+[[layers]]
+units = 3
+activation = "softmax"
+[training]
+batch_size = 16
+seed = 3
+[data]
+path = "builtin:iris"
+target = "label"
+validation = 0.1
+test = 0.2
+classes = ["setosa", "versicolor", "virginica"]
+"#,
     backprop::spec::WORKED_EXAMPLE,
     r#"inputs = 3
 loss = "cross_entropy"
@@ -302,13 +323,28 @@ fn exercise_typed<F: Float>(spec: &Spec) -> Reached {
     let mut net = spec
         .network::<F>()
         .expect("a spec that validates builds its network");
-    let Ok(Some((x, t, n))) = spec.inline_data() else {
-        return Reached::Parsed;
+    // The data: a built-in set through the whole preparation (split, standardisation, class
+    // encoding), or the inline rows.
+    let data = if spec
+        .data
+        .as_ref()
+        .and_then(|d| d.path.as_deref())
+        .is_some_and(|p| p.starts_with("builtin:"))
+    {
+        match backprop::data::prepare::<F>(spec, std::path::Path::new("")) {
+            Ok(prepared) => prepared.train,
+            Err(_) => return Reached::Parsed,
+        }
+    } else {
+        let Ok(Some((x, t, _))) = spec.inline_data() else {
+            return Reached::Parsed;
+        };
+        match Dataset::<F>::from_f64(&x, &t, net.inputs, net.outputs()) {
+            Ok(d) => d,
+            Err(e) => panic!("inline data that loads makes a dataset: {e}"),
+        }
     };
-    let data = match Dataset::<F>::from_f64(&x, &t, net.inputs, net.outputs()) {
-        Ok(d) => d,
-        Err(e) => panic!("inline data that loads makes a dataset: {e}"),
-    };
+    let n = data.len();
     let batch = spec.training.batch_size.unwrap_or(32);
     let mut trainer = Trainer::new(
         &net,
