@@ -224,6 +224,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = tmp
         .parent()
         .map_or(std::path::PathBuf::from("."), Path::to_path_buf);
+    remove_stale_temporaries(path, &dir);
     let result = (|| -> std::io::Result<()> {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -240,6 +241,30 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         return Err(Error::io(path, e));
     }
     Ok(())
+}
+
+/// Removes the temporary files an earlier writer of `path` left when it was killed mid-write:
+/// `.NAME.tmp-PID` beside it, whose process no longer runs (known on Linux from `/proc`;
+/// elsewhere nothing is removed).
+fn remove_stale_temporaries(path: &Path, dir: &Path) {
+    let Some(name) = path.file_name() else { return };
+    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid).exists();
+        if pid.parse::<u32>().is_ok() && !alive {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Reads a model file of either dtype.

@@ -125,3 +125,21 @@ fn predict_from_a_saved_model_uses_the_stored_architecture() {
         .unwrap();
     assert!((got - want).abs() < 1e-6, "{got} vs {want}");
 }
+
+#[test]
+fn a_save_removes_what_a_killed_writer_left_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.safetensors");
+    // A temporary file of a writer that no longer runs (no process has pid u32::MAX − 1 on
+    // Linux, whose pids stay below 2²²) goes; the user's other files stay.
+    let dead = dir
+        .path()
+        .join(format!(".m.safetensors.tmp-{}", u32::MAX - 1));
+    let other = dir.path().join("notes.txt");
+    std::fs::write(&dead, b"half a model").unwrap();
+    std::fs::write(&other, b"the user's file").unwrap();
+    model_file::save(&path, &ModelFile::new(net::<f64>())).unwrap();
+    assert!(!dead.exists(), "the stale temporary file is still there");
+    assert!(other.exists(), "a file of the user's was removed");
+    assert!(path.exists());
+}
