@@ -49,6 +49,10 @@ impl<'a, F> View<'a, F> {
 }
 
 /// `c = a·b` (or `c += a·b` when `accumulate`), `a` is m×k, `b` is k×n, `c` is row-major m×n.
+///
+/// Inlined into every caller, so each call site's layout (which stride is 1) is known to the
+/// compiler and its small-product path loses the dispatch (the large path stays out of line).
+#[inline(always)]
 pub fn matmul<F: Float>(
     m: usize,
     n: usize,
