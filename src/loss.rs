@@ -133,8 +133,9 @@ impl Loss {
 
 impl Loss {
     /// [`Loss::value`] and [`Loss::output_delta`] together, as a training step needs them: the
-    /// squared-error losses get both from one pass over the outputs (the same sums in the same
-    /// order, so the results are those of the two calls).
+    /// squared-error losses get the value, `∂E/∂a` and (through an elementwise activation)
+    /// `∂E/∂z` in one pass over the outputs, with the same sums and products in the same order,
+    /// so the results are those of the two calls.
     #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn value_and_delta<F: Float>(
@@ -159,14 +160,24 @@ impl Loss {
                 return value;
             }
         };
-        let (a, t, da) = (&a[..n], &t[..n], &mut da[..n]);
+        let (z, a, t, dz) = (&z[..n], &a[..n], &t[..n], &mut dz[..n]);
         let mut sum = F::ZERO;
-        for ((da, &a), &t) in da.iter_mut().zip(a).zip(t) {
-            let d = a - t;
-            sum += d * d;
-            *da = d * scale;
+        if activation == Activation::Softmax {
+            // its Jacobian couples each row: ∂E/∂a first, then through the activation
+            let da = &mut da[..n];
+            for ((da, &a), &t) in da.iter_mut().zip(a).zip(t) {
+                let d = a - t;
+                sum += d * d;
+                *da = d * scale;
+            }
+            activation.backward_batch(z, a, da, dz, units);
+        } else {
+            for (((dz, &z), &a), &t) in dz.iter_mut().zip(z).zip(a).zip(t) {
+                let d = a - t;
+                sum += d * d;
+                *dz = activation.backward_elementwise(z, a, d * scale);
+            }
         }
-        activation.backward_batch(&z[..n], a, da, &mut dz[..n], units);
         match mean {
             None => F::from_f64(0.5) * sum / F::from_usize(batch),
             Some(n) => sum / n,
@@ -189,8 +200,13 @@ mod tests {
     fn value_and_delta_equals_value_then_delta() {
         let z: [f64; 6] = [0.3, -1.2, 2.0, 0.1, -0.4, 0.9];
         let t = [0.0, 1.0, 0.0, 0.2, 0.3, 0.5];
-        for loss in Loss::ALL {
-            let act = loss.required_activation().unwrap_or(Activation::Tanh);
+        for (loss, act) in Loss::ALL.into_iter().flat_map(|loss| {
+            let acts = match loss.required_activation() {
+                Some(required) => vec![required],
+                None => Activation::ALL.to_vec(),
+            };
+            acts.into_iter().map(move |act| (loss, act))
+        }) {
             let mut a = [0.0; 6];
             act.forward_batch(&z, &mut a, 3);
             let (mut da, mut dz) = ([0.0; 6], [0.0; 6]);
@@ -198,8 +214,8 @@ mod tests {
             loss.output_delta(act, &z, &a, &t, 2, 3, &mut da, &mut dz);
             let (mut da2, mut dz2) = ([0.0; 6], [0.0; 6]);
             let fused = loss.value_and_delta(act, &z, &a, &t, 2, 3, &mut da2, &mut dz2);
-            assert_eq!(fused.to_bits(), value.to_bits(), "{loss:?}: value");
-            assert_eq!(dz2, dz, "{loss:?}: delta");
+            assert_eq!(fused.to_bits(), value.to_bits(), "{loss:?}, {act:?}: value");
+            assert_eq!(dz2, dz, "{loss:?}, {act:?}: delta");
         }
     }
 }
