@@ -112,6 +112,31 @@ impl Activation {
         }
     }
 
+    /// `∂E/∂z = ∂E/∂a · f'(z)` for one element of an elementwise activation, from the forward
+    /// values `z` and `a` (softmax, whose Jacobian couples the row, passes `da` through).
+    #[inline(always)]
+    pub fn backward_elementwise<F: Float>(self, z: F, a: F, da: F) -> F {
+        match self {
+            Activation::Sigmoid => da * a * (F::ONE - a),
+            Activation::Tanh => da * (F::ONE - a * a),
+            Activation::Relu => {
+                if z > F::ZERO {
+                    da
+                } else {
+                    F::ZERO
+                }
+            }
+            Activation::LeakyRelu => {
+                if z > F::ZERO {
+                    da
+                } else {
+                    F::from_f64(LEAKY_SLOPE) * da
+                }
+            }
+            Activation::Linear | Activation::Softmax => da,
+        }
+    }
+
     /// [`Activation::backward_row`] over a batch: every slice is `[rows × units]`.
     #[inline]
     pub fn backward_batch<F: Float>(self, z: &[F], a: &[F], da: &[F], dz: &mut [F], units: usize) {

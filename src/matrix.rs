@@ -49,6 +49,10 @@ impl<'a, F> View<'a, F> {
 }
 
 /// `c = a·b` (or `c += a·b` when `accumulate`), `a` is m×k, `b` is k×n, `c` is row-major m×n.
+///
+/// Inlined into every caller, so each call site's layout (which stride is 1) is known to the
+/// compiler and its small-product path loses the dispatch (the large path stays out of line).
+#[inline(always)]
 pub fn matmul<F: Float>(
     m: usize,
     n: usize,
@@ -83,6 +87,22 @@ pub fn matmul<F: Float>(
         unsafe { direct(m, n, k, a, b, c, accumulate) };
         return;
     }
+    large(m, n, k, a, b, c, accumulate);
+}
+
+/// [`matmul`] past [`DIRECT_LOOP_MAX`], bounds already checked: `gemm`, on both cores past
+/// [`PARALLEL_FLOPS`]. Kept out of line, so the small products' path stays short.
+#[inline(never)]
+fn large<F: Float>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: View<F>,
+    b: View<F>,
+    c: &mut [F],
+    accumulate: bool,
+) {
+    let flops = m * n * k;
     let c = Out(c.as_mut_ptr());
     if flops < PARALLEL_FLOPS {
         // SAFETY: the asserts above bound every index read (a, b) and written (c: m×n, row
@@ -198,8 +218,8 @@ unsafe fn kernel<F: Float>(
 /// The engine's own loops, for products too small to amortise a kernel's set-up. Two layouts
 /// the network uses get loops over contiguous slices that the compiler vectorises, once they
 /// are long enough to gain from it; everything else (and every short loop, such as the worked
-/// example's) runs the textbook triple loop, each element summed over `p` in order from `c`
-/// (accumulate) or zero.
+/// example's) runs the textbook triple loop, with the inner length fixed at compile time when it
+/// is at most 4, each element summed over `p` in order from `c` (accumulate) or zero.
 ///
 /// # Safety
 /// The caller has checked the bounds: `c.len() ≥ m·n`, and every `a` (m×k) and `b` (k×n)
@@ -242,16 +262,69 @@ unsafe fn direct<F: Float>(
             }
         }
     } else {
-        for i in 0..m {
-            for j in 0..n {
-                let c_ij = c.get_unchecked_mut(i * n + j);
-                let mut sum = if accumulate { *c_ij } else { F::ZERO };
-                for p in 0..k {
-                    sum += *a.data.get_unchecked(i * a.rs + p * a.cs)
-                        * *b.data.get_unchecked(p * b.rs + j * b.cs);
-                }
-                *c_ij = sum;
+        match k {
+            1 => short_k::<F, 1>(m, n, a, b, c, accumulate),
+            2 => short_k::<F, 2>(m, n, a, b, c, accumulate),
+            3 => short_k::<F, 3>(m, n, a, b, c, accumulate),
+            4 => short_k::<F, 4>(m, n, a, b, c, accumulate),
+            _ => textbook(m, n, k, a, b, c, accumulate),
+        }
+    }
+}
+
+/// The textbook triple loop: each element summed over `p` in order from `c` (accumulate) or
+/// zero.
+///
+/// # Safety
+/// As for [`direct`].
+#[inline]
+unsafe fn textbook<F: Float>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: View<F>,
+    b: View<F>,
+    c: &mut [F],
+    accumulate: bool,
+) {
+    for i in 0..m {
+        for j in 0..n {
+            let c_ij = c.get_unchecked_mut(i * n + j);
+            let mut sum = if accumulate { *c_ij } else { F::ZERO };
+            for p in 0..k {
+                sum += *a.data.get_unchecked(i * a.rs + p * a.cs)
+                    * *b.data.get_unchecked(p * b.rs + j * b.cs);
             }
+            *c_ij = sum;
+        }
+    }
+}
+
+/// [`textbook`] for a short inner dimension `K` known at compile time (a batch of two, a layer
+/// of three units): the loop over `p` unrolls completely and the row of `a` stays in registers,
+/// where a loop of unknown length pays its set-up on every element. Same sums, same order.
+///
+/// # Safety
+/// As for [`direct`], with `k = K`.
+#[inline]
+unsafe fn short_k<F: Float, const K: usize>(
+    m: usize,
+    n: usize,
+    a: View<F>,
+    b: View<F>,
+    c: &mut [F],
+    accumulate: bool,
+) {
+    for i in 0..m {
+        let a_row: [F; K] = std::array::from_fn(|p| *a.data.get_unchecked(i * a.rs + p * a.cs));
+        let mut b_j = 0; // where column j of b starts
+        for c_ij in c.get_unchecked_mut(i * n..i * n + n) {
+            let mut sum = if accumulate { *c_ij } else { F::ZERO };
+            for (p, &a_ip) in a_row.iter().enumerate() {
+                sum += a_ip * *b.data.get_unchecked(b_j + p * b.rs);
+            }
+            *c_ij = sum;
+            b_j += b.cs;
         }
     }
 }
@@ -296,9 +369,12 @@ mod tests {
 
     #[test]
     fn gemm_and_direct_agree_with_naive_for_all_layouts() {
-        // direct loops (short and vectorisable), gemm on one thread, gemm in blocks (both ways)
+        // direct loops (fixed short k, any k, vectorisable), gemm on one thread, gemm in blocks (both ways)
         for &(m, n, k) in &[
             (2, 3, 4),
+            (2, 2, 2),
+            (2, 1, 3),
+            (5, 3, 1),
             (1, 1, 1),
             (4, 16, 12),
             (3, 9, 21),

@@ -230,6 +230,12 @@ impl<F: Float> Network<F> {
             &mut ws.scratch,
             &mut ws.dz[last],
         );
+        self.backpropagate(x, batch, ws);
+    }
+
+    /// The backward pass from the output layer's `ws.dz` down: every layer's gradients, and the
+    /// `dz` of the layers below.
+    fn backpropagate(&self, x: &[F], batch: usize, ws: &mut Workspace<F>) {
         for l in (0..self.layers.len()).rev() {
             let layer = &self.layers[l];
             let (u, i) = (layer.units, layer.inputs);
@@ -277,8 +283,24 @@ impl<F: Float> Network<F> {
     /// Forward, loss and backward for one batch: returns the batch loss; gradients in `ws.grads`.
     pub fn loss_and_gradients(&self, x: &[F], t: &[F], batch: usize, ws: &mut Workspace<F>) -> F {
         self.forward(x, batch, ws);
-        let loss = self.loss_value(t, batch, ws);
-        self.backward(x, t, batch, ws);
+        assert_eq!(
+            t.len(),
+            batch * self.outputs(),
+            "target is not [batch × outputs]"
+        );
+        let last = self.layers.len() - 1;
+        let out = &self.layers[last];
+        let loss = self.loss.value_and_delta(
+            out.activation,
+            &ws.z[last],
+            &ws.a[last],
+            t,
+            batch,
+            out.units,
+            &mut ws.scratch,
+            &mut ws.dz[last],
+        );
+        self.backpropagate(x, batch, ws);
         loss
     }
 
