@@ -37,6 +37,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
@@ -92,5 +93,16 @@ fn usage_error(rendered: &str) -> String {
             format!("{text}\nusage: {u} (see `{} --help`)", command.join(" "))
         }
         None => text,
+    }
+}
+
+/// Output piped into a program that stops reading (`backprop explain | head`) ends the process
+/// quietly, as for any Unix tool, instead of failing a `print!` with "Broken pipe". Rust
+/// ignores SIGPIPE by default; this puts back the default action.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any thread exists; only resets a handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

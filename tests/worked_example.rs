@@ -194,3 +194,27 @@ fn default_run_prints_the_true_values() {
     }
     assert!(text.contains("Outputs after training"));
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    // `backprop | head -1`: the reader goes away; the process must not panic on "Broken pipe".
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backprop"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // close the read end before the program writes
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            out.status.signal(),
+            Some(13),
+            "ended by SIGPIPE, as Unix tools are"
+        );
+    }
+}
