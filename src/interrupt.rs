@@ -1,4 +1,5 @@
-//! Ctrl-C during training. The first press asks the run to stop: the training loop polls
+//! Ctrl-C (SIGINT) during training, and SIGTERM alike (what `kill` and service managers send;
+//! also SIGHUP). The first signal asks the run to stop: the training loop polls
 //! [`requested`] once per step, finishes the step in progress, and returns
 //! [`Error::Interrupted`], after which the command writes a checkpoint and exits. A second press
 //! exits at once (status 130); model files stay whole even then, since every write is atomic

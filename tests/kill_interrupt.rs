@@ -63,14 +63,18 @@ fn ctrl_c_saves_where_it_stopped_and_resuming_matches_an_uninterrupted_run() {
     let expected = load(&dir.path().join("ref.safetensors"));
 
     let mut inside_an_epoch = 0;
-    for (round, share) in [0.2, 0.45, 0.7].into_iter().enumerate() {
+    // Two Ctrl-Cs (SIGINT) and one SIGTERM (what `kill` and service managers send): the same stop.
+    for (round, (share, signal)) in [(0.2, "INT"), (0.45, "INT"), (0.7, "TERM")]
+        .into_iter()
+        .enumerate()
+    {
         let name = format!("run{round}.safetensors");
         let child = backprop(dir.path(), &["train", "spec.toml", "--save", &name])
             .spawn()
             .unwrap();
         std::thread::sleep(run_time.mul_f64(share));
         let sent = Command::new("sh")
-            .args(["-c", &format!("kill -INT {}", child.id())])
+            .args(["-c", &format!("kill -{signal} {}", child.id())])
             .status()
             .unwrap();
         assert!(sent.success());
