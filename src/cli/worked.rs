@@ -109,13 +109,12 @@ pub fn run() -> Result<ExitCode> {
 
     // Train on to convergence.
     println!("\nTraining on (full batch, SGD η = {})", opt.learning_rate);
-    let mut last_loss = e_total;
     let mut report = 10;
     let mut epoch = 1;
     let mut checkpoint_loss = f64::INFINITY;
     println!("  epoch {:>8}  E_total {}", 1, num(e_total, 6));
     while epoch < MAX_EPOCHS {
-        last_loss = trainer.epoch(&mut net, &data)?.loss;
+        let last_loss = trainer.epoch(&mut net, &data)?.loss;
         epoch += 1;
         if epoch == report {
             println!("  epoch {epoch:>8}  E_total {}", num(last_loss, 6));
@@ -133,7 +132,6 @@ pub fn run() -> Result<ExitCode> {
         "  stopped after {epoch} epochs (the loss changed by less than {CONVERGED:e} over the last 1000): E_total {}",
         num(final_loss, 6)
     );
-    let _ = last_loss;
     println!("\nOutputs after training");
     let out = net.forward(&x, n, &mut ws).to_vec();
     for s in 0..n {
