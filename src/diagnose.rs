@@ -5,14 +5,15 @@
 
 use crate::error::Error;
 use crate::float::Float;
-use crate::network::{Network, Workspace};
+use crate::network::Network;
 use crate::notation::{parameter_names, unit_name};
+use crate::shards::ShardedWorkspace;
 
 /// The error for a step whose loss (or gradient) is not finite. `ws` holds the step's forward
 /// and backward pass over `batch` samples; `epoch` and `step` count from 1.
 pub fn non_finite<F: Float>(
     net: &Network<F>,
-    ws: &Workspace<F>,
+    ws: &ShardedWorkspace<F>,
     batch: usize,
     loss: F,
     epoch: usize,
@@ -63,7 +64,7 @@ pub fn non_finite<F: Float>(
 
 fn first_non_finite<F: Float>(
     net: &Network<F>,
-    ws: &Workspace<F>,
+    ws: &ShardedWorkspace<F>,
     batch: usize,
     loss: F,
     names: &[String],
@@ -79,27 +80,33 @@ fn first_non_finite<F: Float>(
     }
     for (l, layer) in net.layers.iter().enumerate() {
         let u = layer.units;
-        for (what, values) in [("pre-activation z", &ws.z[l]), ("activation a", &ws.a[l])] {
-            if let Some(k) = values[..batch * u].iter().position(|v| !v.is_finite()) {
-                return format!(
-                    "the {what}_{} of sample {} of the batch (layer {}) is {}",
-                    unit_name(&net.layers, l, k % u),
-                    k / u + 1,
-                    l + 1,
-                    values[k]
-                );
+        for (part, start, rows) in ws.parts_of(batch) {
+            for (what, values) in [
+                ("pre-activation z", &part.z[l]),
+                ("activation a", &part.a[l]),
+            ] {
+                if let Some(k) = values[..rows * u].iter().position(|v| !v.is_finite()) {
+                    return format!(
+                        "the {what}_{} of sample {} of the batch (layer {}) is {}",
+                        unit_name(&net.layers, l, k % u),
+                        start + k / u + 1,
+                        l + 1,
+                        values[k]
+                    );
+                }
             }
         }
     }
     if !loss.is_finite() {
         return "the loss itself (every output is finite; the loss of them overflowed)".into();
     }
-    if let Some(k) = ws.grads.iter().position(|g| !g.is_finite()) {
+    let grads = ws.gradients();
+    if let Some(k) = grads.iter().position(|g| !g.is_finite()) {
         return format!(
             "the gradient of parameter {} (layer {}) is {}",
             names[k],
             layer_of(k),
-            ws.grads[k]
+            grads[k]
         );
     }
     "none found in this step's values".into()

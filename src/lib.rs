@@ -35,6 +35,7 @@ pub mod model_file;
 pub mod network;
 pub mod notation;
 pub mod optim;
+pub mod shards;
 pub mod spec;
 pub mod train;
 

@@ -9,8 +9,9 @@
 //!
 //! The memory a network needs for training, in elements of its dtype, for P parameters, a batch
 //! of B samples and S optimizer state vectors (0 for SGD, 1 for momentum, 2 for Adam):
-//! `P (parameters) + P (gradients) + S·P + B·(3·Σ units + widest layer + inputs + outputs)`
-//! (the workspace's pre-activations, activations and deltas, its scratch, and a batch's copy).
+//! `P (parameters) + G·P (gradients) + S·P + B·(3·Σ units + widest layer + inputs + outputs)`
+//! (the workspace's pre-activations, activations and deltas, its scratch, and a batch's copy),
+//! where G is 1, or 2 when a batch is split into shards ([`crate::shards::count`]).
 
 use crate::error::{Error, Result};
 use crate::network::{BiasKind, LayerShape};
@@ -153,8 +154,9 @@ pub fn training_bytes(
         .saturating_add(widest)
         .saturating_add(inputs as u128)
         .saturating_add(outputs);
+    let gradients = crate::shards::count(usize::try_from(p).unwrap_or(usize::MAX), batch) as u128;
     let elements = p
-        .saturating_mul(2u128.saturating_add(states))
+        .saturating_mul((1 + gradients).saturating_add(states))
         .saturating_add((batch as u128).saturating_mul(per_sample));
     elements.saturating_mul(element as u128)
 }
@@ -245,6 +247,17 @@ mod tests {
         let shapes = [shape(3), shape(1)];
         assert_eq!(parameter_count(2, &shapes), 13);
         assert_eq!(training_bytes(2, &shapes, 8, 2, 5), 1136);
+    }
+
+    #[test]
+    fn a_split_batch_counts_a_second_gradient() {
+        // 784-256-10, per-unit biases: P = 784·256 + 256 + 256·10 + 10 = 203,530, and batches of
+        // 128 split in two shards (64 · 203,530 passes the threshold), so G = 2. Σ units = 266,
+        // widest = 784 (the inputs) → per sample 3·266 + 784 + 784 + 10 = 2,376.
+        // SGD, f32: (203,530·(1 + 2) + 128·2,376)·4 = (610,590 + 304,128)·4 = 3,658,872.
+        let shapes = [shape(256), shape(10)];
+        assert_eq!(crate::shards::count(203_530, 128), 2);
+        assert_eq!(training_bytes(784, &shapes, 4, 0, 128), 3_658_872);
     }
 
     #[test]

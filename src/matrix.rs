@@ -110,12 +110,19 @@ fn large<F: Float>(
         unsafe { kernel(m, n, k, a, b, c, n, accumulate) };
         return;
     }
-    // Both cores: split the longer side of `c` into PIECES blocks, one single-threaded kernel
+    // Both cores: split `c` into PIECES blocks of rows or columns, one single-threaded kernel
     // call each. The calling thread takes blocks itself while the other rayon threads help, so
     // it never sleeps waiting for a pool thread to wake (two threads are not slower than one on
     // a loaded machine). The blocks depend on the sizes only, never on the thread count or on
     // who runs them, so every element is summed the same way: the result is bitwise the same.
-    let split_rows = m > n;
+    // Which side to split, measured on the 784-256-10 step: a row-major `a` (X·Wᵀ) splits the
+    // longer side; a column-major one (the weight gradient dZᵀ·X) splits its rows, which are
+    // then whole rows of the gradient (3 % more samples/s than splitting its 784 columns).
+    let split_rows = if a.rs == 1 && a.cs != 1 {
+        m >= PIECES * 16
+    } else {
+        m > n
+    };
     let long = if split_rows { m } else { n };
     let len = long.div_ceil(PIECES);
     let blocks = long.div_ceil(len);

@@ -99,7 +99,7 @@ fn train_at_magnitude_1000<F: Float>(hidden: Activation, output: Activation, los
             .unwrap_or_else(|e| panic!("{what}: {e}"));
         assert!(stats.loss.is_finite(), "{what}: loss {}", stats.loss);
         assert!(
-            trainer.workspace.grads.iter().all(|g| g.is_finite()),
+            trainer.workspace.gradients().iter().all(|g| g.is_finite()),
             "{what}: a gradient is not finite"
         );
     }
