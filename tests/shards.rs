@@ -88,10 +88,16 @@ fn a_split_batch_has_the_gradient_of_the_whole_batch() {
 }
 
 #[test]
-fn a_small_batch_is_not_split() {
-    // The worked example's size, and a batch too small to pay for a second thread.
+fn only_batches_that_gain_from_it_are_split() {
+    // The worked example; 32 samples a shard; 64-32-10 (2,410 parameters) at batch 128 (too
+    // little work a shard) and at 512; 784-256-10 at 128; 784-1024-1024-10 (too many
+    // parameters to average).
     assert_eq!(shards::count(9, 2), 1);
     assert_eq!(shards::count(39_818, 64), 1);
+    assert_eq!(shards::count(2_410, 128), 1);
+    assert_eq!(shards::count(2_410, 512), 2);
+    assert_eq!(shards::count(203_530, 128), 2);
+    assert_eq!(shards::count(1_863_690, 512), 1);
     assert_eq!(shards::split(5), [(0, 3), (3, 2)]);
 }
 
