@@ -144,11 +144,16 @@ impl<F: Float> Trainer<F> {
         data: &Dataset<F>,
         progress: impl FnMut(StepProgress) + Send,
     ) -> Result<EpochStats> {
-        let threaded = net.params.len().saturating_mul(self.batch_size) >= PARALLEL_FLOPS;
-        if threaded && rayon::current_thread_index().is_none() {
+        if self.uses_threads(net) && rayon::current_thread_index().is_none() {
             return rayon::scope(|_| self.epoch_here(net, data, progress));
         }
         self.epoch_here(net, data, progress)
+    }
+
+    /// Whether a step of `net` runs parts on several threads (a product split into blocks, a
+    /// batch split into shards, an update in chunks): then the step belongs on a pool thread.
+    fn uses_threads(&self, net: &Network<F>) -> bool {
+        net.params.len().saturating_mul(self.batch_size) >= PARALLEL_FLOPS
     }
 
     /// [`Trainer::epoch_with`] on the calling thread.
@@ -246,6 +251,10 @@ impl<F: Float> Trainer<F> {
         plan: &Plan,
         observer: &mut (impl Observer<F> + Send),
     ) -> Result<Option<EpochReport>> {
+        if self.uses_threads(net) && rayon::current_thread_index().is_none() {
+            // On a pool thread, for the same reason as the epochs (the validation too).
+            return rayon::scope(|_| self.fit(net, train, validation, info, plan, observer));
+        }
         let mut eval_ws = validation.map(|v| Workspace::new(net, v.len().min(metrics::CHUNK)));
         let mut last = None;
         // One clock reading per epoch (two with validation), none when the observer has no use
