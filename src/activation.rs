@@ -102,7 +102,7 @@ impl Activation {
 
     /// The value of an elementwise activation (softmax, which needs the whole row, is not one).
     #[inline(always)]
-    fn elementwise<F: Float>(self, z: F) -> F {
+    pub(crate) fn elementwise<F: Float>(self, z: F) -> F {
         match self {
             Activation::Sigmoid => sigmoid(z),
             Activation::Tanh => z.tanh(),

@@ -17,6 +17,7 @@ use crate::error::Result;
 use crate::float::Float;
 use crate::loss::Loss;
 use crate::matrix::{matmul, View};
+use crate::small::{self, Below};
 use serde::{Deserialize, Serialize};
 
 /// How a layer's bias is shared.
@@ -182,6 +183,11 @@ impl<F: Float> Network<F> {
         for (l, layer) in self.layers.iter().enumerate() {
             let (before, rest) = ws.a.split_at_mut(l);
             let input: &[F] = if l == 0 { x } else { &before[l - 1][..] };
+            if small::fits(layer, batch) {
+                let (z, a) = (&mut ws.z[l], &mut rest[0]);
+                small::forward(layer, batch, input, self.weights(l), self.bias(l), z, a);
+                continue;
+            }
             let z = &mut ws.z[l][..batch * layer.units];
             // Z = X·Wᵀ
             matmul(
@@ -241,6 +247,20 @@ impl<F: Float> Network<F> {
             let (u, i) = (layer.units, layer.inputs);
             let dz = &ws.dz[l][..batch * u];
             let input: &[F] = if l == 0 { x } else { &ws.a[l - 1][..batch * i] };
+            if small::fits(layer, batch) {
+                let (gw, gb) = ws.grads[layer.weight_offset..].split_at_mut(u * i);
+                let gb = &mut gb[..layer.bias_count()];
+                let (dz_below, dz_here) = ws.dz.split_at_mut(l);
+                let below = dz_below.last_mut().map(|dz| Below {
+                    activation: self.layers[l - 1].activation,
+                    z: &ws.z[l - 1],
+                    a: &ws.a[l - 1],
+                    dz,
+                });
+                let dz = &dz_here[0];
+                small::backward(layer, batch, dz, input, self.weights(l), gw, gb, below);
+                continue;
+            }
             // ∂E/∂W = dZᵀ·X   [U × I]
             let gw = &mut ws.grads[layer.weight_offset..layer.weight_offset + u * i];
             matmul(
