@@ -1,8 +1,9 @@
-//! Fused passes for small layers: a layer whose products are small enough for the engine's own
-//! loops ([`matrix::DIRECT_LOOP_MAX`] multiply-adds) does its forward pass in one loop over the
-//! samples and units, and its backward pass in another, instead of a matrix product followed by
-//! separate passes for the bias, the activation and the bias gradient. On a tiny network (the
-//! worked example) the cost of a step is the number of passes, not the arithmetic.
+//! Fused passes for small layers. A layer whose products are small enough for the engine's own
+//! loops ([`matrix::DIRECT_LOOP_MAX`] multiply-adds) computes `Z = X·Wᵀ + b` in one loop and then
+//! activates the whole block in one pass, and does its whole backward pass in one loop, instead of
+//! matrix products followed by separate passes for the bias, the bias gradient and the
+//! activation's derivative. On a tiny network (the worked example) a step's cost is loop set-up
+//! and bookkeeping, not arithmetic, so fewer, simpler loops are what counts.
 //!
 //! Shapes and formulas are those of [`crate::network`]: input `X` `[B × I]`, weights `W`
 //! `[U × I]`, bias `b` `[U]` or `[1]`.
@@ -11,12 +12,15 @@
 //! - backward, given `dZ` `[B × U]`: `∂E/∂w_up = Σ_b dz_bu·x_bp`, `∂E/∂b_u = Σ_b dz_bu` (shared:
 //!   `Σ_b Σ_u dz_bu`), and for the layer below `dz_below_bp = f'(z_below_bp) · Σ_u dz_bu·w_up`.
 //!
-//! Every sum runs in the order of the matrix products' own small loops ([`matrix`]), from zero:
-//! over `p` for `Z` (the vectorised dot product once rows are long), over `b` for `∂E/∂W` and
-//! `∂E/∂b`, over `u` for the layer below. The results are those of the unfused passes.
+//! Every sum runs in the order of the matrix products' own small loops ([`matrix`]): over `p`
+//! for `Z` (the vectorised dot product once rows are long), over `b` for `∂E/∂W` and `∂E/∂b`,
+//! over `u` for the layer below. The results are those of the unfused passes (a sum that starts
+//! from its first term rather than from zero may differ in the sign of a zero, nothing else).
 //!
 //! The length of a row of `X` (`I`) is a compile-time constant when it is at most 4, so the
-//! innermost loops of a tiny layer unroll completely.
+//! innermost loops of a tiny layer unroll completely (measured: a quarter of the worked
+//! example's step goes to loops of unknown length otherwise). Applying the activation inside the
+//! `Z` loop was slower than the separate pass: its call to `exp` makes the loop reload its state.
 //!
 //! [`matrix`]: crate::matrix
 //! [`matrix::DIRECT_LOOP_MAX`]: crate::matrix::DIRECT_LOOP_MAX
@@ -81,16 +85,13 @@ fn forward_rows<F: Float, const I: usize>(
 ) {
     let inputs = if I > 0 { I } else { inputs };
     let shared = bias.len() == 1;
-    for (x_row, (z_row, a_row)) in x
-        .chunks_exact(inputs)
-        .zip(z.chunks_exact_mut(units).zip(a.chunks_exact_mut(units)))
-    {
+    for (x_row, z_row) in x.chunks_exact(inputs).zip(z.chunks_exact_mut(units)) {
         for u in 0..units {
             let w_row = &w[u * inputs..u * inputs + inputs];
             z_row[u] = row_dot(x_row, w_row) + bias[if shared { 0 } else { u }];
         }
-        act.forward_row(z_row, a_row);
     }
+    act.forward_batch(z, a, units);
 }
 
 /// `x · y` as the matrix product sums it: in order from zero for short rows, over eight
