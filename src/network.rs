@@ -185,7 +185,8 @@ impl<F: Float> Network<F> {
             let input: &[F] = if l == 0 { x } else { &before[l - 1][..] };
             if small::fits(layer, batch) {
                 let (z, a) = (&mut ws.z[l], &mut rest[0]);
-                small::forward(layer, batch, input, self.weights(l), self.bias(l), z, a);
+                let (w, b) = self.params[layer.weight_offset..].split_at(layer.weight_count());
+                small::forward(layer, batch, input, w, b, z, a);
                 continue;
             }
             let z = &mut ws.z[l][..batch * layer.units];
@@ -249,7 +250,6 @@ impl<F: Float> Network<F> {
             let input: &[F] = if l == 0 { x } else { &ws.a[l - 1][..batch * i] };
             if small::fits(layer, batch) {
                 let (gw, gb) = ws.grads[layer.weight_offset..].split_at_mut(u * i);
-                let gb = &mut gb[..layer.bias_count()];
                 let (dz_below, dz_here) = ws.dz.split_at_mut(l);
                 let below = dz_below.last_mut().map(|dz| Below {
                     activation: self.layers[l - 1].activation,
@@ -258,7 +258,8 @@ impl<F: Float> Network<F> {
                     dz,
                 });
                 let dz = &dz_here[0];
-                small::backward(layer, batch, dz, input, self.weights(l), gw, gb, below);
+                let w = &self.params[layer.weight_offset..];
+                small::backward(layer, batch, dz, input, w, gw, gb, below);
                 continue;
             }
             // ∂E/∂W = dZᵀ·X   [U × I]

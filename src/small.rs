@@ -41,7 +41,8 @@ pub fn fits(layer: &Layer, batch: usize) -> bool {
 
 /// The forward pass of one small layer over `batch` samples: `x` `[batch × inputs]`, `w`
 /// `[units × inputs]`, `bias` (`units` values, or one shared); writes `z` and `a`
-/// `[batch × units]`.
+/// `[batch × units]`. Each slice may be longer than its matrix: only its start is read or
+/// written (so a caller can pass the rest of a flat buffer without cutting it to size).
 #[inline]
 pub fn forward<F: Float>(
     layer: &Layer,
@@ -59,7 +60,7 @@ pub fn forward<F: Float>(
         &mut z[..batch * u],
         &mut a[..batch * u],
     );
-    assert_eq!(bias.len(), layer.bias_count(), "bias of the wrong length");
+    let bias = &bias[..layer.bias_count()];
     let act = layer.activation;
     match i {
         1 => forward_rows::<F, 1>(act, i, u, x, w, bias, z, a),
@@ -120,7 +121,7 @@ pub struct Below<'a, F> {
 /// The backward pass of one small layer over `batch` samples, given its `dz` `[batch × units]`,
 /// its input `x` `[batch × inputs]` and weights `w` `[units × inputs]`: writes the weight
 /// gradient `gw` `[units × inputs]`, the bias gradient `gb`, and the `dz` of the layer below
-/// when there is one.
+/// when there is one. As in [`forward`], only the start of each slice is used.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn backward<F: Float>(
@@ -140,11 +141,7 @@ pub fn backward<F: Float>(
         &w[..u * i],
         &mut gw[..u * i],
     );
-    assert_eq!(
-        gb.len(),
-        layer.bias_count(),
-        "bias gradient of the wrong length"
-    );
+    let gb = &mut gb[..layer.bias_count()];
     let mut bias = BiasSum::new(gb);
     match below {
         None => match i {
