@@ -186,9 +186,9 @@ fn gradients<F: Float, const I: usize>(
         .zip(x.chunks_exact(inputs))
         .enumerate()
     {
-        for (u, (&d, gw_row)) in dz_row.iter().zip(gw.chunks_exact_mut(inputs)).enumerate() {
+        for (u, &d) in dz_row.iter().enumerate() {
             bias.add(b, u, d);
-            axpy(b == 0, gw_row, d, x_row);
+            axpy(b == 0, &mut gw[u * inputs..u * inputs + inputs], d, x_row);
         }
     }
 }
