@@ -86,10 +86,10 @@ fn forward_rows<F: Float, const I: usize>(
 ) {
     let inputs = if I > 0 { I } else { inputs };
     let shared = bias.len() == 1;
-    for (x_row, z_row) in x.chunks_exact(inputs).zip(z.chunks_exact_mut(units)) {
+    for (b, x_row) in x.chunks_exact(inputs).enumerate() {
         for u in 0..units {
             let w_row = &w[u * inputs..u * inputs + inputs];
-            z_row[u] = row_dot(x_row, w_row) + bias[if shared { 0 } else { u }];
+            z[b * units + u] = row_dot(x_row, w_row) + bias[if shared { 0 } else { u }];
         }
     }
     act.forward_batch(z, a, units);
