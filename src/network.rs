@@ -9,6 +9,9 @@
 //!   parameter used by every unit, so its gradient is the sum of theirs); and for the layer below
 //!   `∂E/∂X = dZ·W` `[B × I]`, then `dZ_below = ∂E/∂X ⊙ f'(Z_below)`.
 //!
+//! A layer small enough for the engine's own loops takes fused passes instead (`small.rs`:
+//! the same sums in fewer loops); larger ones go through [`matmul`] and separate passes.
+//!
 //! Nothing here allocates after [`Workspace::new`]: a training step reuses its buffers.
 
 use crate::activation::Activation;
