@@ -54,12 +54,14 @@ impl Activation {
     /// Applies the activation to one sample's pre-activations `z`, writing `a`.
     #[inline]
     pub fn forward_row<F: Float>(self, z: &[F], a: &mut [F]) {
-        if self == Activation::Softmax {
-            softmax_row(z, a);
-        } else {
-            for (a, &z) in a.iter_mut().zip(z) {
-                *a = self.elementwise(z);
-            }
+        // One monomorphised loop per activation, so the match is not in the loop.
+        match self {
+            Activation::Sigmoid => map(z, a, sigmoid),
+            Activation::Tanh => map(z, a, F::tanh),
+            Activation::Relu => map(z, a, relu),
+            Activation::LeakyRelu => map(z, a, leaky_relu),
+            Activation::Linear => a.copy_from_slice(z),
+            Activation::Softmax => softmax_row(z, a),
         }
     }
 
@@ -97,18 +99,6 @@ impl Activation {
                 add_bias_and_map(z, a, bias, units, |z| z);
                 self.forward_batch(z, a, units);
             }
-        }
-    }
-
-    /// The value of an elementwise activation (softmax, which needs the whole row, is not one).
-    #[inline(always)]
-    fn elementwise<F: Float>(self, z: F) -> F {
-        match self {
-            Activation::Sigmoid => sigmoid(z),
-            Activation::Tanh => z.tanh(),
-            Activation::Relu => relu(z),
-            Activation::LeakyRelu => leaky_relu(z),
-            Activation::Linear | Activation::Softmax => z,
         }
     }
 
@@ -190,6 +180,14 @@ impl Activation {
                 }
             }
         }
+    }
+}
+
+/// `a = f(z)` for every element.
+#[inline(always)]
+fn map<F: Float>(z: &[F], a: &mut [F], f: impl Fn(F) -> F) {
+    for (a, &z) in a.iter_mut().zip(z) {
+        *a = f(z);
     }
 }
 

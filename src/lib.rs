@@ -36,6 +36,7 @@ pub mod network;
 pub mod notation;
 pub mod optim;
 pub mod shards;
+mod small;
 pub mod spec;
 pub mod train;
 

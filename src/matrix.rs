@@ -337,12 +337,12 @@ unsafe fn short_k<F: Float, const K: usize>(
 }
 
 /// From this length on, the direct loops use their vectorisable forms.
-const VECTOR_MIN: usize = 8;
+pub(crate) const VECTOR_MIN: usize = 8;
 
 /// x · y over eight running sums (so the compiler can keep them in one vector register; a single
 /// running sum is a chain it may not reorder), added pairwise at the end.
 #[inline]
-fn dot<F: Float>(x: &[F], y: &[F]) -> F {
+pub(crate) fn dot<F: Float>(x: &[F], y: &[F]) -> F {
     let mut acc = [F::ZERO; 8];
     let (xs, ys) = (x.chunks_exact(8), y.chunks_exact(8));
     let (x_rest, y_rest) = (xs.remainder(), ys.remainder());

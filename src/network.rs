@@ -9,6 +9,9 @@
 //!   parameter used by every unit, so its gradient is the sum of theirs); and for the layer below
 //!   `∂E/∂X = dZ·W` `[B × I]`, then `dZ_below = ∂E/∂X ⊙ f'(Z_below)`.
 //!
+//! A layer small enough for the engine's own loops takes fused passes instead (`small.rs`:
+//! the same sums in fewer loops); larger ones go through [`matmul`] and separate passes.
+//!
 //! Nothing here allocates after [`Workspace::new`]: a training step reuses its buffers.
 
 use crate::activation::Activation;
@@ -17,6 +20,7 @@ use crate::error::Result;
 use crate::float::Float;
 use crate::loss::Loss;
 use crate::matrix::{matmul, View};
+use crate::small::{self, Below};
 use serde::{Deserialize, Serialize};
 
 /// How a layer's bias is shared.
@@ -182,6 +186,12 @@ impl<F: Float> Network<F> {
         for (l, layer) in self.layers.iter().enumerate() {
             let (before, rest) = ws.a.split_at_mut(l);
             let input: &[F] = if l == 0 { x } else { &before[l - 1][..] };
+            if small::fits(layer, batch) {
+                let (z, a) = (&mut ws.z[l], &mut rest[0]);
+                let (w, b) = self.params[layer.weight_offset..].split_at(layer.weight_count());
+                small::forward(layer, batch, input, w, b, z, a);
+                continue;
+            }
             let z = &mut ws.z[l][..batch * layer.units];
             // Z = X·Wᵀ
             matmul(
@@ -241,6 +251,20 @@ impl<F: Float> Network<F> {
             let (u, i) = (layer.units, layer.inputs);
             let dz = &ws.dz[l][..batch * u];
             let input: &[F] = if l == 0 { x } else { &ws.a[l - 1][..batch * i] };
+            if small::fits(layer, batch) {
+                let (gw, gb) = ws.grads[layer.weight_offset..].split_at_mut(u * i);
+                let (dz_below, dz_here) = ws.dz.split_at_mut(l);
+                let below = dz_below.last_mut().map(|dz| Below {
+                    activation: self.layers[l - 1].activation,
+                    z: &ws.z[l - 1],
+                    a: &ws.a[l - 1],
+                    dz,
+                });
+                let dz = &dz_here[0];
+                let w = &self.params[layer.weight_offset..];
+                small::backward(layer, batch, dz, input, w, gw, gb, below);
+                continue;
+            }
             // ∂E/∂W = dZᵀ·X   [U × I]
             let gw = &mut ws.grads[layer.weight_offset..layer.weight_offset + u * i];
             matmul(

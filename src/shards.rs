@@ -110,12 +110,19 @@ impl<F: Float> ShardedWorkspace<F> {
 
     /// Forward, loss and backward for one batch of `batch` samples (at most the capacity):
     /// returns the batch loss; the batch gradient is in [`ShardedWorkspace::gradients`].
+    #[inline]
     pub fn loss_and_gradients(&mut self, net: &Network<F>, x: &[F], t: &[F], batch: usize) -> F {
         assert!(batch <= self.capacity, "batch larger than the workspace");
-        let shards = self.parts.len();
-        if shards == 1 {
-            return net.loss_and_gradients(x, t, batch, &mut self.parts[0]);
+        match &mut self.parts[..] {
+            [whole] => net.loss_and_gradients(x, t, batch, whole),
+            _ => self.sharded(net, x, t, batch),
         }
+    }
+
+    /// [`ShardedWorkspace::loss_and_gradients`] over two shards (kept out of line, so a small
+    /// network's step goes straight to its one pass).
+    #[inline(never)]
+    fn sharded(&mut self, net: &Network<F>, x: &[F], t: &[F], batch: usize) -> F {
         let (ni, no) = (net.inputs, net.outputs());
         let [(start0, rows0), (start1, rows1)] = split(batch);
         // Each shard's pass, its mean loss weighted by its share of the batch.
