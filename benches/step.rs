@@ -97,16 +97,23 @@ fn mlp_case<F: Float>(c: &mut Criterion, sizes: &[usize], batches: &[usize]) {
         let (x, t) = random_batch::<F>(sizes[0], *sizes.last().unwrap(), batch);
         let mut trainer = Trainer::new(&net, OptimizerConfig::sgd(0.01), batch, false, 0, batch);
         g.throughput(Throughput::Elements(batch as u64));
-        // The steps run on a thread of rayon's pool, as `Trainer::epoch` runs them.
+        // Where `Trainer::epoch` runs the steps: on a thread of rayon's pool when they use
+        // threads, else on the calling thread.
+        let pooled = trainer.uses_threads(&net);
         g.bench_with_input(BenchmarkId::new("batch", batch), &batch, |b, &batch| {
             b.iter_custom(|steps| {
-                rayon::scope(|_| {
+                let mut run = || {
                     let start = Instant::now();
                     for _ in 0..steps {
                         black_box(trainer.step(&mut net, &x, &t, batch).unwrap());
                     }
                     start.elapsed()
-                })
+                };
+                if pooled {
+                    rayon::scope(|_| run())
+                } else {
+                    run()
+                }
             })
         });
     }

@@ -151,8 +151,9 @@ impl<F: Float> Trainer<F> {
     }
 
     /// Whether a step of `net` runs parts on several threads (a product split into blocks, a
-    /// batch split into shards, an update in chunks): then the step belongs on a pool thread.
-    fn uses_threads(&self, net: &Network<F>) -> bool {
+    /// batch split into shards): then the step belongs on a pool thread, where the optimizer
+    /// also updates a large parameter vector in chunks on all threads.
+    pub fn uses_threads(&self, net: &Network<F>) -> bool {
         net.params.len().saturating_mul(self.batch_size) >= PARALLEL_FLOPS
     }
 

@@ -132,8 +132,13 @@ fn a_split_step_does_not_depend_on_the_thread_count() {
 
 #[test]
 fn a_large_update_follows_the_formulas_element_by_element() {
-    // 100,000 parameters: past the size from which the update runs in chunks on all threads.
+    // 100,000 parameters, updated on a thread of a pool of two: past the size from which the
+    // update runs in chunks on all threads.
     let n = 100_000;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let start: Vec<f64> = (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect();
     let grads: Vec<Vec<f64>> = (0..2)
@@ -147,9 +152,11 @@ fn a_large_update_follows_the_formulas_element_by_element() {
     ] {
         let mut opt = Optimizer::<f64>::new(OptimizerConfig::new(kind, lr), n);
         let mut params = start.clone();
-        for g in &grads {
-            opt.step(&mut params, g);
-        }
+        pool.install(|| {
+            for g in &grads {
+                opt.step(&mut params, g);
+            }
+        });
         for k in (0..n).step_by(997) {
             let (g1, g2) = (grads[0][k], grads[1][k]);
             let want = match kind {
