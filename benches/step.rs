@@ -9,7 +9,7 @@
 //! - `gemm/…`: the f32 matrix product alone (throughput in FLOP/s, read "elem/s" as FLOP/s), to
 //!   know the machine's peak; `matmul` is the engine's entry point, the same product through it.
 
-use backprop::matrix::{matmul, View};
+use backprop::matrix::{matmul, Threads, View};
 use backprop::{Float, OptimizerConfig, Spec, Trainer};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::{Rng, SeedableRng};
@@ -156,6 +156,7 @@ fn gemm_peak(c: &mut Criterion) {
                     View::rows(&b, n),
                     &mut out,
                     false,
+                    Threads::All,
                 )
             })
         });

@@ -19,7 +19,7 @@ use crate::config_err;
 use crate::error::Result;
 use crate::float::Float;
 use crate::loss::Loss;
-use crate::matrix::{matmul, View};
+use crate::matrix::{matmul, Threads, View};
 use crate::small::{self, Below};
 use serde::{Deserialize, Serialize};
 
@@ -202,6 +202,7 @@ impl<F: Float> Network<F> {
                 View::transposed(self.weights(l), layer.inputs),
                 z,
                 false,
+                ws.threads,
             );
             // + b, then A = f(Z)
             let a = &mut rest[0][..batch * layer.units];
@@ -275,6 +276,7 @@ impl<F: Float> Network<F> {
                 View::rows(input, i),
                 gw,
                 false,
+                ws.threads,
             );
             // ∂E/∂b: column sums of dZ, or their total for a shared bias
             let gb = &mut ws.grads[layer.bias_offset..layer.bias_offset + layer.bias_count()];
@@ -292,6 +294,7 @@ impl<F: Float> Network<F> {
                 View::rows(self.weights(l), i),
                 da,
                 false,
+                ws.threads,
             );
             let below = &self.layers[l - 1];
             let (dz_all, _) = ws.dz.split_at_mut(l);
@@ -375,6 +378,9 @@ pub struct Workspace<F> {
     pub scratch: Vec<F>,
     /// ∂E/∂θ in the layout of [`Network::params`].
     pub grads: Vec<F>,
+    /// Whether the large products may split into blocks for other threads ([`Threads::One`]
+    /// in a shard of a batch, see [`crate::shards`]).
+    pub threads: Threads,
 }
 
 impl<F: Float> Workspace<F> {
@@ -399,6 +405,7 @@ impl<F: Float> Workspace<F> {
             dz: buffers(),
             scratch: vec![F::ZERO; capacity * widest],
             grads: vec![F::ZERO; net.params.len()],
+            threads: Threads::All,
         }
     }
 }

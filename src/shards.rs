@@ -9,8 +9,8 @@
 //! Why shards rather than splitting each matrix product: a shard runs its whole pass (products,
 //! activations, loss) on one core with no synchronisation, so the parts of a step that are not
 //! products run on both cores too, and the threads meet twice per step (after the passes, after
-//! the averaging) instead of at every product. Each shard's large products still split into
-//! blocks ([`crate::matrix`]), which an idle thread takes over.
+//! the averaging) instead of at every product. A shard's products run whole on its own thread
+//! ([`Threads::One`]).
 //!
 //! The split depends on the batch and the network's size only, never on the number of threads,
 //! and the averaging adds the shards in a fixed order: a step gives bitwise the same result on
@@ -18,6 +18,7 @@
 //! only (the sums over samples are added in two parts).
 
 use crate::float::Float;
+use crate::matrix::Threads;
 use crate::network::{Network, Workspace};
 use rayon::prelude::*;
 
@@ -84,7 +85,16 @@ impl<F: Float> ShardedWorkspace<F> {
         let rows = capacity.div_ceil(shards);
         ShardedWorkspace {
             capacity,
-            parts: (0..shards).map(|_| Workspace::new(net, rows)).collect(),
+            parts: (0..shards)
+                .map(|_| {
+                    let mut part = Workspace::new(net, rows);
+                    if shards > 1 {
+                        // The other core runs the other shard.
+                        part.threads = Threads::One;
+                    }
+                    part
+                })
+                .collect(),
         }
     }
 
