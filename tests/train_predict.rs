@@ -117,3 +117,89 @@ fn a_trained_classifier_predicts_class_names_from_a_csv() {
         "{out}"
     );
 }
+
+/// A 4-input, 3-class softmax model whose class u's logit is pixel u (scaled to [0, 1]): W rows
+/// [1,0,0,0], [0,1,0,0], [0,0,1,0], no bias; and three 2×2 IDX images with labels 0, 1, 2.
+fn idx_case(dir: &Path) -> (String, String, String) {
+    let shape = LayerShape {
+        units: 3,
+        activation: Activation::Softmax,
+        bias: BiasKind::PerUnit,
+    };
+    let mut net = Network::<f64>::new(4, &[shape], Loss::CrossEntropy).unwrap();
+    net.params = vec![
+        1.0, 0.0, 0.0, 0.0, //
+        0.0, 1.0, 0.0, 0.0, //
+        0.0, 0.0, 1.0, 0.0, //
+        0.0, 0.0, 0.0,
+    ];
+    let mut model = ModelFile::new(net);
+    DataInfo {
+        task: Task::Classification {
+            classes: vec!["0".into(), "1".into(), "2".into()],
+        },
+        feature_names: (0..4)
+            .map(|k| format!("pixel_{}_{}", k / 2, k % 2))
+            .collect(),
+        target_names: vec!["label".into()],
+        features: None,
+        targets: None,
+    }
+    .store(&mut model);
+    let model_path = dir.join("idx.safetensors");
+    model_file::save(&model_path, &model).unwrap();
+    // IDX: magic 0x00000803, count, rows, columns, then the pixels; labels: 0x00000801, count.
+    let mut images = vec![0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 2];
+    images.extend([255, 0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 255]);
+    let labels = vec![0, 0, 8, 1, 0, 0, 0, 3, 0, 1, 2];
+    let (images_path, labels_path) = (dir.join("images.idx"), dir.join("labels.idx"));
+    std::fs::write(&images_path, images).unwrap();
+    std::fs::write(&labels_path, labels).unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    (s(&model_path), s(&images_path), s(&labels_path))
+}
+
+#[test]
+fn predict_and_evaluate_read_idx_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, images, labels) = idx_case(dir.path());
+    // Logits: image 1 → (1, 0, 0), image 2 → (0, 1, 0), image 3 (only pixel 4 lit) → (0, 0, 0).
+    let e = std::f64::consts::E;
+    let (high, low) = (e / (e + 2.0), 1.0 / (e + 2.0));
+    let want = [
+        [high, low, low],
+        [low, high, low],
+        [1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0],
+    ];
+    let out = run(&["predict", &model, "--data", &images]);
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(rows[0], "class,p_0,p_1,p_2");
+    assert_eq!(rows.len(), 4, "{out}");
+    for (row, (want_class, p)) in
+        rows[1..]
+            .iter()
+            .zip([("0", want[0]), ("1", want[1]), ("0", want[2])])
+    {
+        let fields: Vec<&str> = row.split(',').collect();
+        assert_eq!(fields[0], want_class, "{row}");
+        for (got, want) in fields[1..].iter().zip(p) {
+            assert!((got.parse::<f64>().unwrap() - want).abs() < 1e-12, "{row}");
+        }
+    }
+    // Cross-entropy of the labels 0, 1, 2: −ln(high) twice and −ln(1/3); classes right: 2 of 3.
+    let loss = (-2.0 * high.ln() + 3f64.ln()) / 3.0;
+    let out = run(&["evaluate", &model, "--data", &images, "--labels", &labels]);
+    let first = out.lines().next().unwrap();
+    let got_loss: f64 = first
+        .split("loss ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((got_loss - loss).abs() < 1e-5 * loss, "{first} vs {loss}");
+    assert!(
+        first.contains("(3 samples)") && first.contains("accuracy 0.6667"),
+        "{first}"
+    );
+}

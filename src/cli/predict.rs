@@ -1,4 +1,5 @@
-//! `backprop predict MODEL.safetensors --input "0.05,0.10"` or `--data FILE.csv [-o OUT.csv]`:
+//! `backprop predict MODEL.safetensors --input "0.05,0.10"` or `--data FILE.csv [-o OUT.csv]`
+//! (or MNIST's IDX images as `--data`):
 //! runs a saved model, with the standardisation it was trained with. A classifier's rows are
 //! the class name and each class's probability; a regression's the predicted values.
 
@@ -18,7 +19,8 @@ pub struct Args {
     #[arg(long, value_name = "X1,X2,…", allow_hyphen_values = true)]
     input: Option<String>,
     /// A CSV file with a header row: the model's feature columns, by name (other columns are
-    /// ignored). `builtin:NAME` reads a built-in data set.
+    /// ignored). `builtin:NAME` reads a built-in data set. An IDX images file (raw or gzip,
+    /// such as MNIST's t10k-images-idx3-ubyte.gz) is recognised by its first bytes.
     #[arg(long, value_name = "FILE.csv")]
     data: Option<String>,
     /// Write the predictions here as CSV (default: standard output).
@@ -39,8 +41,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
 fn predict<F: Float>(model: &ModelFile<F>, args: &Args) -> Result<ExitCode> {
     let info = DataInfo::from_model(model).map_err(|e| e.in_file(args.model.display()))?;
     let net = &model.network;
-    let (mut rows, from_csv) = match (&args.input, &args.data) {
+    let (mut rows, as_table) = match (&args.input, &args.data) {
         (Some(input), _) => (parse_input(input, net.inputs)?, false),
+        (None, Some(path)) if data::idx::looks_like_idx(Path::new(path)) => {
+            (data::idx_features(Path::new(path), net.inputs)?, true)
+        }
         (None, Some(path)) => {
             let table = data::read_csv(path, Path::new(""))?;
             (info.csv_features(&table)?, true)
@@ -58,7 +63,7 @@ fn predict<F: Float>(model: &ModelFile<F>, args: &Args) -> Result<ExitCode> {
     }
     info.unscale_outputs(&mut outputs);
     let width = net.outputs();
-    if !from_csv {
+    if !as_table {
         let row = &outputs[..width];
         match &info.task {
             Task::Classification { classes } if model.metadata.contains_key("data.task") => {

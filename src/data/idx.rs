@@ -32,6 +32,21 @@ pub fn read(images: &Path, labels: &Path) -> Result<IdxImages> {
     )
 }
 
+/// Reads an images file alone (to predict from): `labels` is empty.
+pub fn read_images(images: &Path) -> Result<IdxImages> {
+    let bytes = read_maybe_gz(images)?;
+    parse_images(&bytes, &images.display().to_string())
+}
+
+/// Whether a file's first bytes are those of an IDX images file, or of a gzip file (which a
+/// CSV table is not).
+pub fn looks_like_idx(path: &Path) -> bool {
+    let mut start = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut start))
+        .is_ok_and(|_| start[..2] == [0x1f, 0x8b] || start == [0, 0, 8, 3])
+}
+
 /// Parses the (decompressed) bytes of an images file and a labels file; the names are for
 /// error messages.
 pub fn parse(
@@ -41,7 +56,7 @@ pub fn parse(
     labels_name: &str,
 ) -> Result<IdxImages> {
     let dims = header(images, images_name, 3, "images")?;
-    let (count, rows, columns) = (dims[0], dims[1], dims[2]);
+    let count = dims[0];
     let label_dims = header(labels, labels_name, 1, "labels")?;
     if label_dims[0] != count {
         return Err(Error::File {
@@ -52,6 +67,16 @@ pub fn parse(
             ),
         });
     }
+    let mut parsed = parse_images(images, images_name)?;
+    check_length(labels.len() - 8, count, labels_name, "label bytes")?;
+    parsed.labels = labels[8..].to_vec();
+    Ok(parsed)
+}
+
+/// Parses the (decompressed) bytes of an images file; `labels` is left empty.
+fn parse_images(images: &[u8], images_name: &str) -> Result<IdxImages> {
+    let dims = header(images, images_name, 3, "images")?;
+    let (count, rows, columns) = (dims[0], dims[1], dims[2]);
     let pixels_per_image = rows * columns;
     let pixels = &images[16..];
     let expected = count
@@ -67,13 +92,12 @@ pub fn parse(
         &format!("{count} images of {rows}×{columns} pixels, as numbers,"),
         expected as u128 * 16,
     )?;
-    check_length(labels.len() - 8, count, labels_name, "label bytes")?;
     Ok(IdxImages {
         pixels: pixels.iter().map(|&p| p as f64 / 255.0).collect(),
         count,
         rows,
         columns,
-        labels: labels[8..].to_vec(),
+        labels: Vec::new(),
     })
 }
 

@@ -397,6 +397,60 @@ pub fn encode_classes(
     Ok((targets, classes))
 }
 
+/// Labelled IDX images for a saved model (`evaluate --data IMAGES --labels LABELS`): the pixels
+/// as its `inputs` features, the labels as its classes. Returns (features, targets), unscaled.
+pub fn idx_for_model(
+    info: &DataInfo,
+    images: &Path,
+    labels: &Path,
+    inputs: usize,
+    outputs: usize,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let Some(classes) = info.task.classes() else {
+        return Err(Error::Config(
+            "--labels: IDX labels are classes, but the model is a regression".into(),
+        ));
+    };
+    let idx = idx::read(images, labels)?;
+    idx_inputs(&idx, images, inputs)?;
+    let places: Vec<(String, String)> = idx
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(k, l)| (format!("label {}", k + 1), l.to_string()))
+        .collect();
+    let (targets, _) = encode_classes(
+        &places,
+        Some(classes),
+        outputs,
+        &labels.display().to_string(),
+    )?;
+    Ok((idx.pixels, targets))
+}
+
+/// IDX images to predict from (`predict --data IMAGES`): the pixels as a model's `inputs`
+/// features, unscaled.
+pub fn idx_features(images: &Path, inputs: usize) -> Result<Vec<f64>> {
+    let idx = idx::read_images(images)?;
+    idx_inputs(&idx, images, inputs)?;
+    Ok(idx.pixels)
+}
+
+/// Checks that an image has as many pixels as the model has inputs.
+fn idx_inputs(idx: &idx::IdxImages, images: &Path, inputs: usize) -> Result<()> {
+    let pixels = idx.rows * idx.columns;
+    if pixels != inputs {
+        return Err(Error::File {
+            file: images.display().to_string(),
+            message: format!(
+                "images of {}×{} = {pixels} pixels, but the model takes {inputs} inputs",
+                idx.rows, idx.columns
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Where a `[data]` path points: a built-in set or a file relative to `base`.
 fn resolve(path: &str, base: &Path) -> Source {
     match path.strip_prefix(builtin::PREFIX) {
