@@ -238,11 +238,12 @@ unsafe fn kernel<F: Float>(
     );
 }
 
-/// The engine's own loops, for products too small to amortise a kernel's set-up. Two layouts
-/// the network uses get loops over contiguous slices that the compiler vectorises, once they
-/// are long enough to gain from it; everything else (and every short loop, such as the worked
-/// example's) runs the textbook triple loop, with the inner length fixed at compile time when it
-/// is at most 4, each element summed over `p` in order from `c` (accumulate) or zero.
+/// The engine's own loops, for products too small to amortise a kernel's set-up. The network's
+/// small layers do not come here (they take the fused passes of `small.rs`, which sum the same
+/// way); this serves other callers of [`matmul`]. Rows of `a` and columns of `b` contiguous
+/// (as in X·Wᵀ), once long enough, take one vectorisable dot product per element; everything
+/// else runs the textbook triple loop, each element summed over `p` in order from `c`
+/// (accumulate) or zero.
 ///
 /// # Safety
 /// The caller has checked the bounds: `c.len() ≥ m·n`, and every `a` (m×k) and `b` (k×n)
@@ -257,24 +258,7 @@ unsafe fn direct<F: Float>(
     c: &mut [F],
     accumulate: bool,
 ) {
-    if b.cs == 1 && n >= VECTOR_MIN {
-        // Rows of b (and c) contiguous, as in dZᵀ·X and dZ·W: c_i· += a_ip · b_p·, a loop
-        // without a reduction, so each element is still summed over p in order.
-        for i in 0..m {
-            let c_row = c.get_unchecked_mut(i * n..i * n + n);
-            if !accumulate {
-                c_row.fill(F::ZERO);
-            }
-            for p in 0..k {
-                let a_ip = *a.data.get_unchecked(i * a.rs + p * a.cs);
-                let b_row = b.data.get_unchecked(p * b.rs..p * b.rs + n);
-                for (c, &y) in c_row.iter_mut().zip(b_row) {
-                    *c += a_ip * y;
-                }
-            }
-        }
-    } else if a.cs == 1 && b.rs == 1 && k >= VECTOR_MIN {
-        // Rows of a and columns of b contiguous, as in X·Wᵀ: one dot product per element.
+    if a.cs == 1 && b.rs == 1 && k >= VECTOR_MIN {
         for i in 0..m {
             let a_row = a.data.get_unchecked(i * a.rs..i * a.rs + k);
             for j in 0..n {
@@ -285,74 +269,21 @@ unsafe fn direct<F: Float>(
             }
         }
     } else {
-        match k {
-            1 => short_k::<F, 1>(m, n, a, b, c, accumulate),
-            2 => short_k::<F, 2>(m, n, a, b, c, accumulate),
-            3 => short_k::<F, 3>(m, n, a, b, c, accumulate),
-            4 => short_k::<F, 4>(m, n, a, b, c, accumulate),
-            _ => textbook(m, n, k, a, b, c, accumulate),
-        }
-    }
-}
-
-/// The textbook triple loop: each element summed over `p` in order from `c` (accumulate) or
-/// zero.
-///
-/// # Safety
-/// As for [`direct`].
-#[inline]
-unsafe fn textbook<F: Float>(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: View<F>,
-    b: View<F>,
-    c: &mut [F],
-    accumulate: bool,
-) {
-    for i in 0..m {
-        for j in 0..n {
-            let c_ij = c.get_unchecked_mut(i * n + j);
-            let mut sum = if accumulate { *c_ij } else { F::ZERO };
-            for p in 0..k {
-                sum += *a.data.get_unchecked(i * a.rs + p * a.cs)
-                    * *b.data.get_unchecked(p * b.rs + j * b.cs);
+        for i in 0..m {
+            for j in 0..n {
+                let c_ij = c.get_unchecked_mut(i * n + j);
+                let mut sum = if accumulate { *c_ij } else { F::ZERO };
+                for p in 0..k {
+                    sum += *a.data.get_unchecked(i * a.rs + p * a.cs)
+                        * *b.data.get_unchecked(p * b.rs + j * b.cs);
+                }
+                *c_ij = sum;
             }
-            *c_ij = sum;
         }
     }
 }
 
-/// [`textbook`] for a short inner dimension `K` known at compile time (a batch of two, a layer
-/// of three units): the loop over `p` unrolls completely and the row of `a` stays in registers,
-/// where a loop of unknown length pays its set-up on every element. Same sums, same order.
-///
-/// # Safety
-/// As for [`direct`], with `k = K`.
-#[inline]
-unsafe fn short_k<F: Float, const K: usize>(
-    m: usize,
-    n: usize,
-    a: View<F>,
-    b: View<F>,
-    c: &mut [F],
-    accumulate: bool,
-) {
-    for i in 0..m {
-        let a_row: [F; K] = std::array::from_fn(|p| *a.data.get_unchecked(i * a.rs + p * a.cs));
-        let mut b_j = 0; // where column j of b starts
-        for c_ij in c.get_unchecked_mut(i * n..i * n + n) {
-            let mut sum = if accumulate { *c_ij } else { F::ZERO };
-            for (p, &a_ip) in a_row.iter().enumerate() {
-                sum += a_ip * *b.data.get_unchecked(b_j + p * b.rs);
-            }
-            *c_ij = sum;
-            b_j += b.cs;
-        }
-    }
-}
-
-/// From this length on, the direct loops use their vectorisable forms.
+/// From this length on, a dot product runs over eight running sums ([`dot`]).
 pub(crate) const VECTOR_MIN: usize = 8;
 
 /// x · y over eight running sums (so the compiler can keep them in one vector register; a single

@@ -413,14 +413,8 @@ pub fn idx_for_model(
     };
     let idx = idx::read(images, labels)?;
     idx_inputs(&idx, images, inputs)?;
-    let places: Vec<(String, String)> = idx
-        .labels
-        .iter()
-        .enumerate()
-        .map(|(k, l)| (format!("label {}", k + 1), l.to_string()))
-        .collect();
     let (targets, _) = encode_classes(
-        &places,
+        &idx_label_places(&idx.labels),
         Some(classes),
         outputs,
         &labels.display().to_string(),
@@ -434,6 +428,15 @@ pub fn idx_features(images: &Path, inputs: usize) -> Result<Vec<f64>> {
     let idx = idx::read_images(images)?;
     idx_inputs(&idx, images, inputs)?;
     Ok(idx.pixels)
+}
+
+/// IDX labels as [`encode_classes`] takes them: ("label k", the digit), k from 1.
+fn idx_label_places(labels: &[u8]) -> Vec<(String, String)> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(k, l)| (format!("label {}", k + 1), l.to_string()))
+        .collect()
 }
 
 /// Checks that an image has as many pixels as the model has inputs.
@@ -515,14 +518,8 @@ pub fn load_table(
             ));
         };
         let idx = idx::read(&images, &labels_path)?;
-        let places: Vec<(String, String)> = idx
-            .labels
-            .iter()
-            .enumerate()
-            .map(|(k, l)| (format!("label {}", k + 1), l.to_string()))
-            .collect();
         let (targets, classes) = encode_classes(
-            &places,
+            &idx_label_places(&idx.labels),
             fixed_classes.as_deref(),
             outputs,
             &labels_path.display().to_string(),
