@@ -46,6 +46,8 @@ const FONT: &[u8] = include_bytes!("../../data/fonts/DejaVuSans.ttf");
 const PANEL: (u32, u32) = (520, 440);
 /// At most this many points per curve (longer runs are thinned evenly).
 const MAX_POINTS: usize = 2000;
+/// Curves of at most this many points also mark each point.
+const MARKED: usize = 30;
 /// A loss axis turns logarithmic when its largest value is this many times its smallest.
 const LOG_SPAN: f64 = 100.0;
 
@@ -315,6 +317,8 @@ where
     Y: AsRangedCoord<Value = f64>,
     Y::CoordDescType: ValueFormatter<f64>,
 {
+    // Whole epochs only: at most 11 ticks, none between two epochs.
+    let x_ticks = ((x.end - x.start).round() as usize + 1).min(11);
     let mut chart = ChartBuilder::on(area)
         .margin_left(8)
         .margin_right(18)
@@ -326,7 +330,14 @@ where
         .configure_mesh()
         .x_desc("epoch")
         .y_desc(y_title)
-        .x_label_formatter(&|x| format!("{x:.0}"))
+        .x_labels(x_ticks)
+        .x_label_formatter(&|x| {
+            if (x - x.round()).abs() < 1e-9 {
+                format!("{x:.0}")
+            } else {
+                String::new()
+            }
+        })
         .y_label_formatter(&|v| tick(*v))
         .label_style(("sans-serif", 13))
         .axis_desc_style(("sans-serif", 15))
@@ -338,6 +349,11 @@ where
             chart.draw_series(DashedLineSeries::new(c.points.clone(), 6, 4, style))?;
         } else {
             chart.draw_series(LineSeries::new(c.points.clone(), style))?;
+        }
+        // A short run's epochs as dots too (one epoch draws no line at all).
+        if c.points.len() <= MARKED {
+            let dot = |&(x, y): &(f64, f64)| Circle::new((x, y), 3, c.colour.filled());
+            chart.draw_series(c.points.iter().map(dot))?;
         }
     }
     Ok(())

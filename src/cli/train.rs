@@ -95,6 +95,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(path) = &args.plot {
         plot::check_path(path)?;
     }
+    if let Some(dir) = args
+        .tensorboard
+        .as_ref()
+        .filter(|d| d.exists() && !d.is_dir())
+    {
+        return config_err!(
+            "--tensorboard {}: is a file, expected a folder (created if missing)",
+            dir.display()
+        );
+    }
     spec.validate().map_err(|e| e.in_file("command line"))?;
     // A model that cannot be written is refused now, not after the training.
     if let Some(path) = &args.save {

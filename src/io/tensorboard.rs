@@ -129,10 +129,10 @@ fn record(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// TFRecord's masked CRC-32C.
+/// TFRecord's masked CRC-32C: the CRC rotated right by 15 bits, plus 0xa282ead8.
 fn masked_crc(bytes: &[u8]) -> u32 {
     let c = CRC32C.checksum(bytes);
-    ((c >> 15) | (c << 17)).wrapping_add(0xa282_ead8)
+    c.rotate_right(15).wrapping_add(0xa282_ead8)
 }
 
 fn seconds() -> f64 {
@@ -159,8 +159,9 @@ mod tests {
         assert_eq!(&r[..8], &3u64.to_le_bytes());
         assert_eq!(&r[12..15], b"abc");
         assert_eq!(r.len(), 8 + 4 + 3 + 4);
-        let c = CRC32C.checksum(b"abc");
-        let masked = ((c >> 15) | (c << 17)).wrapping_add(0xa282_ead8);
-        assert_eq!(&r[15..], &masked.to_le_bytes());
+        // The masked CRCs as TensorBoard's own reader computes them
+        // (`tensorflow_stub.pywrap_tensorflow.masked_crc32c`).
+        assert_eq!(&r[8..12], &0x0e49_99b0u32.to_le_bytes());
+        assert_eq!(&r[15..], &0x21f1_576eu32.to_le_bytes());
     }
 }
