@@ -1,8 +1,7 @@
 //! `backprop export MODEL.safetensors -o MODEL.onnx`: a saved model as ONNX, for onnxruntime
 //! and other runtimes (the graph is described in the library's `io::onnx`).
 
-use backprop::data::DataInfo;
-use backprop::model_file::write_atomically;
+use backprop::io::atomic::write_atomically;
 use backprop::{model_file, AnyModel, Float, ModelFile, Result};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,6 +28,6 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 /// The ONNX bytes of a loaded model file (`path` names it in errors).
 pub fn onnx_bytes<F: Float>(model: &ModelFile<F>, path: &Path) -> Result<Vec<u8>> {
-    let info = DataInfo::from_model(model).map_err(|e| e.in_file(path.display()))?;
+    let info = model.data_info().map_err(|e| e.in_file(path.display()))?;
     Ok(backprop::io::onnx::to_onnx(&model.network, &info))
 }

@@ -5,6 +5,7 @@ pub mod evaluate;
 pub mod explain;
 pub mod export;
 pub mod gradcheck;
+pub mod interrupt;
 pub mod log;
 pub mod plot;
 pub mod predict;

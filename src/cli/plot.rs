@@ -9,7 +9,7 @@
 //! Okabe–Ito palette (told apart with every common colour-vision deficiency), and the
 //! validation curve is also dashed, so the two curves stay apart in grey print.
 
-use backprop::model_file::write_atomically;
+use backprop::io::atomic::write_atomically;
 use backprop::{Error, Result};
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;

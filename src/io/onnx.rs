@@ -200,14 +200,14 @@ impl<F: Float> Graph<F> {
             Activation::Softmax => self.node("Softmax", &[z], &a, vec![int("axis", -1)]),
             Activation::LeakyRelu => match F::DTYPE {
                 Dtype::F32 => {
-                    let alpha = float("alpha", crate::activation::LEAKY_SLOPE as f32);
+                    let alpha = float("alpha", crate::engine::activation::LEAKY_SLOPE as f32);
                     self.node("LeakyRelu", &[z], &a, vec![alpha]);
                 }
                 Dtype::F64 => {
                     let slope = self.constant(
                         &format!("layer{l}.slope"),
                         &[1],
-                        vec![crate::activation::LEAKY_SLOPE],
+                        vec![crate::engine::activation::LEAKY_SLOPE],
                     );
                     let sloped = format!("layer{l}.sloped");
                     self.node("Mul", &[z, &slope], &sloped, vec![]);
