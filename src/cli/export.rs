@@ -1,5 +1,5 @@
 //! `backprop export MODEL.safetensors -o MODEL.onnx`: a saved model as ONNX, for onnxruntime
-//! and other runtimes (the graph is described in the library's `io::onnx`).
+//! and other runtimes (the graph is described in the library's `interop::onnx`).
 
 use backprop::io::atomic::write_atomically;
 use backprop::{model_file, AnyModel, Float, ModelFile, Result};
@@ -29,5 +29,5 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// The ONNX bytes of a loaded model file (`path` names it in errors).
 pub fn onnx_bytes<F: Float>(model: &ModelFile<F>, path: &Path) -> Result<Vec<u8>> {
     let info = model.data_info().map_err(|e| e.in_file(path.display()))?;
-    Ok(backprop::io::onnx::to_onnx(&model.network, &info))
+    Ok(backprop::interop::onnx::to_onnx(&model.network, &info))
 }

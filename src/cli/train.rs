@@ -6,7 +6,7 @@ use super::plot::{self, Figure, Point};
 use super::progress::{metric_text, Progress};
 use super::{num, report};
 use backprop::io::atomic::write_atomically;
-use backprop::io::tensorboard::EventWriter;
+use backprop::interop::tensorboard::EventWriter;
 use backprop::{
     config_err, metrics, model_file, AnyModel, Confusion, DataInfo, Dataset, EpochReport, Error,
     Float, Metrics, ModelFile, Network, Prepared, Result, Spec, StepProgress, Task, Trainer,
@@ -200,7 +200,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         run.finish_log(log, test.as_ref().map(|_| final_metrics))?;
     }
     if let Some(path) = &args.export {
-        write_atomically(path, &backprop::io::onnx::to_onnx(&net, &info))?;
+        write_atomically(path, &backprop::interop::onnx::to_onnx(&net, &info))?;
         println!("exported {}", path.display());
     }
     if let Some(path) = &args.plot {
