@@ -5,8 +5,8 @@ use super::log::Log;
 use super::plot::{self, Figure, Point};
 use super::progress::{metric_text, Progress};
 use super::{num, report};
-use backprop::io::atomic::write_atomically;
 use backprop::interop::tensorboard::EventWriter;
+use backprop::io::atomic::write_atomically;
 use backprop::{
     config_err, metrics, model_file, AnyModel, Confusion, DataInfo, Dataset, EpochReport, Error,
     Float, Metrics, ModelFile, Network, Prepared, Result, Spec, StepProgress, Task, Trainer,
