@@ -397,7 +397,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict(self, X):
         """The most probable class of each sample."""
-        return self.classes_[self._classes_of(self._outputs(X))]
+        outputs = self._outputs(X)
+        return self.classes_[self._classes_of(outputs)]
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):

@@ -123,7 +123,11 @@ pub fn rows<'py, F: Float + Element>(
         }
     } else {
         let a = array.downcast::<PyArrayDyn<f32>>()?.readonly();
-        let owned = a.as_array().iter().map(|&v| F::from_f64(v as f64)).collect();
+        let owned = a
+            .as_array()
+            .iter()
+            .map(|&v| F::from_f64(v as f64))
+            .collect();
         Rows {
             borrowed: None,
             owned,

@@ -11,10 +11,7 @@ use pyo3::types::PyTuple;
 
 /// An exception of class `name` from `backprop.errors` with `message`.
 pub fn raise(py: Python<'_>, name: &str, message: String) -> PyErr {
-    let class = match py
-        .import("backprop.errors")
-        .and_then(|m| m.getattr(name))
-    {
+    let class = match py.import("backprop.errors").and_then(|m| m.getattr(name)) {
         Ok(class) => class,
         Err(e) => return e,
     };

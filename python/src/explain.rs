@@ -20,12 +20,14 @@ fn lang_of(lang: &str) -> PyResult<Lang> {
     }
 }
 
+/// Samples as a spec's inline `[data]` holds them: input rows and target rows.
+pub type InlineRows = (Vec<Vec<f64>>, Vec<Vec<f64>>);
+
 /// `X`, `y` as f64 rows for a spec's inline `[data]`, when given.
-#[allow(clippy::type_complexity)]
 pub fn inline_rows(
     x: Option<&Bound<'_, PyAny>>,
     y: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Option<(Vec<Vec<f64>>, Vec<Vec<f64>>)>> {
+) -> PyResult<Option<InlineRows>> {
     let (x, y) = match (x, y) {
         (None, None) => return Ok(None),
         (Some(x), Some(y)) => (x, y),

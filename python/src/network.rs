@@ -185,7 +185,7 @@ impl PyNetwork {
     /// as explicit weights, `data` (f64 rows) as its inline data when given.
     pub fn explain_spec(
         &self,
-        data: Option<(Vec<Vec<f64>>, Vec<Vec<f64>>)>,
+        data: Option<crate::explain::InlineRows>,
         learning_rate: Option<f64>,
     ) -> PyResult<Spec> {
         each!(&self.model, s => explain_spec(s, self.spec(), data, learning_rate))
@@ -195,16 +195,18 @@ impl PyNetwork {
 fn explain_spec<F: Float>(
     s: &State<F>,
     spec: Option<&Spec>,
-    data: Option<(Vec<Vec<f64>>, Vec<Vec<f64>>)>,
+    data: Option<crate::explain::InlineRows>,
     learning_rate: Option<f64>,
 ) -> PyResult<Spec> {
     let net = &s.net;
     let mut config = s.optimizer_config(spec);
     if let Some(lr) = learning_rate {
-        config = Some(config.map_or(OptimizerConfig::sgd(lr), |c| OptimizerConfig {
-            learning_rate: lr,
-            ..c
-        }));
+        config = Some(
+            config.map_or(OptimizerConfig::sgd(lr), |c| OptimizerConfig {
+                learning_rate: lr,
+                ..c
+            }),
+        );
     }
     let Some(c) = config else {
         return Err(errors::input(
@@ -298,7 +300,12 @@ struct PyObserver<'a, F> {
 }
 
 impl<F: Float + Element> Observer<F> for PyObserver<'_, F> {
-    fn epoch(&mut self, r: &EpochReport, net: &Network<F>, trainer: &Trainer<F>) -> backprop::Result<()> {
+    fn epoch(
+        &mut self,
+        r: &EpochReport,
+        net: &Network<F>,
+        trainer: &Trainer<F>,
+    ) -> backprop::Result<()> {
         self.reports.push(*r);
         let stop = Error::Interrupted {
             epoch: r.epoch + 1,
@@ -433,7 +440,11 @@ fn train_state<'py, F: Float + Element>(
                 .map_err(|e| e.in_file(spec_name))
                 .or_raise()?;
             s.info = Some(info);
-            (train, validation, Plan::from_spec(&training, config.learning_rate))
+            (
+                train,
+                validation,
+                Plan::from_spec(&training, config.learning_rate),
+            )
         }
         (Some(x), Some(y)) => {
             let x = arrays::rows::<F>(x, "X", Shape::Matrix)?;
@@ -455,7 +466,11 @@ fn train_state<'py, F: Float + Element>(
             };
             let mut plan = Plan::from_spec(&training, config.learning_rate);
             plan.patience = None;
-            (Dataset::new(xs, ys, inputs, outputs).or_raise()?, None, plan)
+            (
+                Dataset::new(xs, ys, inputs, outputs).or_raise()?,
+                None,
+                plan,
+            )
         }
         _ => {
             return Err(errors::input(
@@ -681,7 +696,12 @@ impl PyNetwork {
     #[staticmethod]
     fn worked_example() -> PyResult<Self> {
         let text = backprop::spec::WORKED_EXAMPLE.to_string();
-        PyNetwork::from_parsed(Spec::worked_example(), text, "worked example".into(), PathBuf::new())
+        PyNetwork::from_parsed(
+            Spec::worked_example(),
+            text,
+            "worked example".into(),
+            PathBuf::new(),
+        )
     }
 
     /// Number of inputs.
@@ -820,7 +840,8 @@ impl PyNetwork {
         };
         let name = self.name();
         let spec = self.spec.as_ref().map(|(s, _, _)| s);
-        let reports = each!(&mut self.model, s => train_state(py, s, spec, &name, &self.base, args))?;
+        let reports =
+            each!(&mut self.model, s => train_state(py, s, spec, &name, &self.base, args))?;
         reports.iter().map(|r| report_dict(py, r)).collect()
     }
 
@@ -873,7 +894,8 @@ impl PyNetwork {
 
     /// Pickling: the model file's bytes and the spec's text.
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(PyObject, PyObject)> {
-        let bytes = each!(&self.model, s => model_file::to_bytes_model(&s.model_file()).or_raise())?;
+        let bytes =
+            each!(&self.model, s => model_file::to_bytes_model(&s.model_file()).or_raise())?;
         let spec = self
             .spec
             .as_ref()
@@ -886,11 +908,7 @@ impl PyNetwork {
 
     #[staticmethod]
     #[pyo3(signature = (bytes, spec, base))]
-    fn _from_pickle(
-        bytes: &[u8],
-        spec: Option<(String, String)>,
-        base: PathBuf,
-    ) -> PyResult<Self> {
+    fn _from_pickle(bytes: &[u8], spec: Option<(String, String)>, base: PathBuf) -> PyResult<Self> {
         let model = state_of(model_file::from_bytes(bytes).or_raise()?, "pickle")?;
         let spec = match spec {
             Some((text, name)) => Some((Spec::parse(&text, &name).or_raise()?, text, name)),

@@ -55,7 +55,9 @@ pub fn run<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> Finished
                 }
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
                     return Finished {
-                        result: Err("internal error: the training thread ended without a result".into()),
+                        result: Err(
+                            "internal error: the training thread ended without a result".into()
+                        ),
                         signal,
                     };
                 }

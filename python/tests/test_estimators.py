@@ -14,7 +14,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from backprop import MLPClassifier, MLPRegressor
 
 # Checks expected to fail, and why (each is a design choice, not a bug).
-EXPECTED_FAILURES = {}
+EXPECTED_FAILURES = {
+    "MLPRegressor": {
+        # The check sets alpha=0.01 (L2 weight decay), which the engine does not have yet:
+        # the estimators refuse any alpha but 0 rather than train without it.
+        "check_regressors_train": "alpha (weight decay) is not in the engine yet",
+    },
+}
 
 
 def expected_failures(estimator):
@@ -25,6 +31,7 @@ def expected_failures(estimator):
     [MLPClassifier(max_iter=200), MLPRegressor(max_iter=200)],
     expected_failed_checks=expected_failures,
 )
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -98,10 +105,14 @@ def test_early_stopping_keeps_the_best_validation_score():
 
 def test_tol_stops_when_the_loss_stalls():
     X_train, _, y_train, _ = iris()
-    clf = MLPClassifier(hidden_layer_sizes=(16,), tol=10.0, n_iter_no_change=3, random_state=0)
-    clf.fit(X_train, y_train)
-    # No epoch improves the loss by 10, so training stops after n_iter_no_change + 1 epochs.
-    assert clf.n_iter_ == 4
+    params = dict(hidden_layer_sizes=(16,), tol=10.0, n_iter_no_change=3, random_state=0)
+    clf = MLPClassifier(**params).fit(X_train, y_train)
+    # The first epoch sets the best loss; no later one improves it by 10, so the count of
+    # epochs without improvement passes n_iter_no_change = 3 at epoch 5 (scikit-learn's rule).
+    assert clf.n_iter_ == 5
+    from sklearn.neural_network import MLPClassifier as Reference
+
+    assert Reference(**params).fit(X_train, y_train).n_iter_ == clf.n_iter_
 
 
 def test_regressor_learns_a_linear_map_and_many_outputs():
