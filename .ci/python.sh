@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# maturin (the build backend, from .ci/requirements.txt) is called by name.
+export PATH="$PWD/.venv/bin:$PATH"
 
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
