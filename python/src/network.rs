@@ -3,18 +3,19 @@
 use crate::arrays::{self, Shape};
 use crate::errors::{self, OrRaise};
 use crate::released;
-use backprop::data::{self, DataInfo, Prepared};
 use backprop::model_file;
 use backprop::spec::{BiasSpec, DataSpec, LayerSpec, OptimizerSpec, TrainingSpec};
-use backprop::train::{EpochReport, Observer};
 use backprop::{
-    AnyModel, BiasKind, Dataset, Error, Float, ModelFile, Network, Optimizer, OptimizerConfig,
-    Plan, Spec, Trainer, Workspace,
+    AnyModel, BiasKind, DataInfo, Dataset, EpochReport, Error, Float, ModelFile, Network, Observer,
+    Optimizer, OptimizerConfig, Plan, Prepared, Schedule, ScheduleKind, Spec, StepProgress,
+    Trainer, TrainerConfig, TrainingState, Workspace,
 };
 use numpy::{Element, PyArray1, PyArray2, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Samples one forward pass of `predict` takes at once (the engine's evaluation chunk).
 const CHUNK: usize = backprop::metrics::CHUNK;
@@ -77,9 +78,7 @@ impl<F: Float> State<F> {
     }
 
     fn from_file(model: ModelFile<F>, name: &str) -> PyResult<Self> {
-        let info = DataInfo::from_model(&model)
-            .map_err(|e| e.in_file(name))
-            .or_raise()?;
+        let info = model.data_info().map_err(|e| e.in_file(name)).or_raise()?;
         let mut state = State::new(model.network.clone());
         state.info = Some(info);
         state.loaded = Some(model);
@@ -110,10 +109,10 @@ impl<F: Float> State<F> {
             None => ModelFile::new(self.net.clone()),
         };
         if let Some((t, _)) = &self.trainer {
-            t.store(&mut model);
+            model.store_training(t);
         }
         if let Some(info) = &self.info {
-            info.store(&mut model);
+            model.store_data_info(info);
         }
         model
     }
@@ -290,6 +289,8 @@ struct TrainArgs<'py> {
 /// Reports each epoch to the Python callback (and keeps the reports); stops the run when the
 /// callback returns a true value, raises, or Ctrl-C was pressed.
 struct PyObserver<'a, F> {
+    /// Raised when Python saw Ctrl-C: the run stops after the step in progress.
+    stop: &'a AtomicBool,
     callback: Option<PyObject>,
     /// Samples whose outputs the callback gets after every epoch (`[rows × inputs]`).
     watch: Option<(&'a [F], usize)>,
@@ -300,22 +301,26 @@ struct PyObserver<'a, F> {
 }
 
 impl<F: Float + Element> Observer<F> for PyObserver<'_, F> {
+    fn step(&mut self, _progress: StepProgress) -> ControlFlow<()> {
+        if self.stop.load(Ordering::Relaxed) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
     fn epoch(
         &mut self,
         r: &EpochReport,
         net: &Network<F>,
-        trainer: &Trainer<F>,
-    ) -> backprop::Result<()> {
+        _trainer: &Trainer<F>,
+    ) -> backprop::Result<ControlFlow<()>> {
         self.reports.push(*r);
-        let stop = Error::Interrupted {
-            epoch: r.epoch + 1,
-            step: trainer.step,
-        };
-        if backprop::interrupt::requested() {
-            return Err(stop);
+        if self.stop.load(Ordering::Relaxed) {
+            return Ok(ControlFlow::Break(()));
         }
         let Some(callback) = &self.callback else {
-            return Ok(());
+            return Ok(ControlFlow::Continue(()));
         };
         let outputs = self.watch.map(|(x, rows)| {
             let mut out = vec![F::ZERO; rows * net.outputs()];
@@ -335,14 +340,14 @@ impl<F: Float + Element> Observer<F> for PyObserver<'_, F> {
             callback.call1(py, (d,))?.bind(py).is_truthy()
         });
         match answer {
-            Ok(false) => Ok(()),
+            Ok(false) => Ok(ControlFlow::Continue(())),
             Ok(true) => {
                 self.stopped = true;
-                Err(stop)
+                Ok(ControlFlow::Break(()))
             }
             Err(e) => {
                 self.error = Some(e);
-                Err(stop)
+                Ok(ControlFlow::Break(()))
             }
         }
     }
@@ -350,7 +355,7 @@ impl<F: Float + Element> Observer<F> for PyObserver<'_, F> {
 
 fn report_dict<'py>(py: Python<'py>, r: &EpochReport) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("epoch", r.epoch + 1)?;
+    d.set_item("epoch", r.epoch)?;
     d.set_item("train_loss", r.train_loss)?;
     d.set_item("learning_rate", r.learning_rate)?;
     d.set_item("seconds", r.seconds)?;
@@ -436,15 +441,12 @@ fn train_state<'py, F: Float + Element>(
                 validation,
                 info,
                 ..
-            } = data::prepare::<F>(spec, base)
+            } = spec
+                .prepare::<F>(base)
                 .map_err(|e| e.in_file(spec_name))
                 .or_raise()?;
             s.info = Some(info);
-            (
-                train,
-                validation,
-                Plan::from_spec(&training, config.learning_rate),
-            )
+            (train, validation, plan_of(Some(spec), &training))
         }
         (Some(x), Some(y)) => {
             let x = arrays::rows::<F>(x, "X", Shape::Matrix)?;
@@ -464,7 +466,7 @@ fn train_state<'py, F: Float + Element>(
                 ),
                 _ => (x.into_vec(), y.into_vec()),
             };
-            let mut plan = Plan::from_spec(&training, config.learning_rate);
+            let mut plan = plan_of(spec, &training);
             plan.patience = None;
             (
                 Dataset::new(xs, ys, inputs, outputs).or_raise()?,
@@ -509,38 +511,42 @@ fn train_state<'py, F: Float + Element>(
             t
         }
         old => {
-            let mut t = Trainer::new(
-                &s.net,
-                config,
-                key.batch_size,
-                key.shuffle,
-                key.seed,
-                key.samples,
-            );
+            let trainer_config = TrainerConfig {
+                optimizer: config,
+                batch_size: key.batch_size,
+                shuffle: key.shuffle,
+                seed: key.seed,
+            };
+            let mut t = Trainer::new(&s.net, &trainer_config, key.samples);
             match old {
-                Some((o, _)) => carry_over(&mut t, o.optimizer, o.epoch, o.step),
+                Some((o, _)) => carry_over(&mut t, o.optimizer, o.state.epochs_done),
                 None => {
                     if let Some(m) = &s.loaded {
-                        if t.restore(m).is_err() {
+                        // A saved run continues exactly when its data are the same size;
+                        // otherwise with its optimizer state.
+                        let restored = m
+                            .training()
+                            .is_ok_and(|(state, o)| t.restore(state, o).is_ok());
+                        if !restored {
                             if let Some(o) = m.optimizer.clone() {
-                                let steps = o.steps;
-                                carry_over(&mut t, o, 0, steps);
+                                carry_over(&mut t, o, 0);
                             }
                         }
-                        t.optimizer.config = config;
                     }
                 }
             }
             t
         }
     };
-    plan.epochs = trainer.epoch + args.epochs.unwrap_or(training.epochs);
+    plan.epochs = trainer.state.epochs_done + args.epochs.unwrap_or(training.epochs);
     plan.schedule.base = config.learning_rate;
     let info = s
         .info
         .clone()
         .unwrap_or_else(|| DataInfo::unnamed(s.net.loss, inputs, outputs));
+    let stop = AtomicBool::new(false);
     let mut observer = PyObserver {
+        stop: &stop,
         callback: args.callback,
         watch: watch.as_ref().map(|(v, rows)| (v.as_slice(), *rows)),
         with_params: args.with_params,
@@ -549,7 +555,7 @@ fn train_state<'py, F: Float + Element>(
         stopped: false,
     };
     let net = &mut s.net;
-    let finished = released::run(py, || {
+    let finished = released::run(py, &stop, || {
         trainer.fit(
             net,
             &train,
@@ -570,8 +576,9 @@ fn train_state<'py, F: Float + Element>(
     }
 }
 
-/// Continues with another trainer's optimizer state and counters, when they fit.
-fn carry_over<F: Float>(t: &mut Trainer<F>, o: Optimizer<F>, epoch: usize, step: u64) {
+/// Continues with another trainer's optimizer state (moments and step count, when they fit)
+/// and its count of epochs; a new data set starts its epoch from the beginning.
+fn carry_over<F: Float>(t: &mut Trainer<F>, o: Optimizer<F>, epochs_done: usize) {
     if o.config.kind == t.optimizer.config.kind
         && o.first.len() == t.optimizer.first.len()
         && o.second.len() == t.optimizer.second.len()
@@ -580,8 +587,29 @@ fn carry_over<F: Float>(t: &mut Trainer<F>, o: Optimizer<F>, epoch: usize, step:
         t.optimizer.second = o.second;
         t.optimizer.steps = o.steps;
     }
-    t.epoch = epoch;
-    t.step = step;
+    t.state = TrainingState {
+        epochs_done,
+        ..TrainingState::default()
+    };
+}
+
+/// The spec's plan (its schedule, epochs and early stopping), or, without a spec, a constant
+/// rate.
+fn plan_of(spec: Option<&Spec>, training: &TrainingSpec) -> Plan {
+    match spec {
+        Some(spec) => spec.plan(),
+        None => Plan {
+            epochs: training.epochs,
+            schedule: Schedule {
+                kind: ScheduleKind::None,
+                base: 0.0,
+                step_size: training.step_size,
+                gamma: training.gamma,
+                epochs: training.epochs,
+            },
+            patience: None,
+        },
+    }
 }
 
 fn predict_state<'py, F: Float + Element>(
@@ -757,20 +785,20 @@ impl PyNetwork {
     /// Epochs trained so far.
     #[getter]
     fn epoch(&self) -> usize {
-        each!(&self.model, s => s.trainer.as_ref().map_or(0, |(t, _)| t.epoch))
+        each!(&self.model, s => s.trainer.as_ref().map_or(0, |(t, _)| t.state.epochs_done))
     }
 
     /// Optimizer steps taken so far.
     #[getter]
     fn step(&self) -> u64 {
-        each!(&self.model, s => s.trainer.as_ref().map_or(0, |(t, _)| t.step))
+        each!(&self.model, s => s.trainer.as_ref().map_or(0, |(t, _)| t.steps_done()))
     }
 
     /// Samples of an epoch already trained on when a run stopped inside it (Ctrl-C); the next
     /// `train` continues from there.
     #[getter]
     fn epoch_position(&self) -> usize {
-        each!(&self.model, s => s.trainer.as_ref().map_or(0, |(t, _)| t.epoch_position))
+        each!(&self.model, s => s.trainer.as_ref().map_or(0, |(t, _)| t.state.epoch_position))
     }
 
     /// Layer `layer`'s weights, `[units × inputs]` (a copy).

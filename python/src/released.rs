@@ -2,13 +2,13 @@
 //!
 //! The work runs on a thread of its own while the calling thread waits with the GIL released,
 //! taking it back every [`POLL`] to let Python look at its signals. When Python reports one
-//! (Ctrl-C: `KeyboardInterrupt`), the engine is asked to stop ([`backprop::interrupt::request`]):
-//! training ends after the step in progress, with the network and the trainer as that step left
-//! them, and the signal's exception is raised then. A panic of the work is caught there and
+//! (Ctrl-C: `KeyboardInterrupt`), it raises `stop`, which the training observer reads after
+//! every step and breaks on: training ends after the step in progress, with the network and
+//! the trainer as that step left them, and the signal's exception is raised then. A panic of the work is caught there and
 //! becomes an error, never an unwinding across into Python.
 
-use backprop::interrupt;
 use pyo3::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -22,7 +22,11 @@ pub struct Finished<T> {
     pub signal: Option<PyErr>,
 }
 
-pub fn run<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> Finished<T> {
+pub fn run<T: Send>(
+    py: Python<'_>,
+    stop: &AtomicBool,
+    work: impl FnOnce() -> T + Send,
+) -> Finished<T> {
     let (tx, rx) = mpsc::channel();
     std::thread::scope(|s| {
         s.spawn(move || {
@@ -39,16 +43,11 @@ pub fn run<T: Send>(py: Python<'_>, work: impl FnOnce() -> T + Send) -> Finished
             });
             rx = back;
             match received {
-                Ok(result) => {
-                    if signal.is_some() {
-                        interrupt::clear();
-                    }
-                    return Finished { result, signal };
-                }
+                Ok(result) => return Finished { result, signal },
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if signal.is_none() {
                         if let Err(e) = py.check_signals() {
-                            interrupt::request();
+                            stop.store(true, Ordering::SeqCst);
                             signal = Some(e);
                         }
                     }
