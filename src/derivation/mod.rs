@@ -13,6 +13,7 @@
 pub mod build;
 pub mod check;
 pub mod dot;
+pub mod drawing;
 pub mod expr;
 pub mod graph;
 pub mod html;
@@ -26,6 +27,7 @@ pub mod text;
 
 pub use build::{Derivation, Line, Note, Part, Section};
 pub use check::{check_notes, CheckReport, Verdict};
+pub use drawing::network_svg;
 pub use graph::{Graph, Node, NodeId};
 pub use i18n::Lang;
 pub use node_name::{BadName, Derived, NodeName, Param, Quantity, Unit};
