@@ -73,7 +73,7 @@ fn every_name_of_several_networks_reads_back_as_itself() {
         "m.w1",
         "v.b2_1",
         "s11.delta_o12",
-        "s1.dE_da_h3_10",
+        "s1.dE_da_h2_10",
         "s2.da_dz_h1",
         "s1.t_o2",
         "s3.i2",
