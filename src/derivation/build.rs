@@ -10,11 +10,11 @@ use super::expr::Expr;
 use super::graph::{Graph, NodeId};
 use super::node_name::{Derived, NodeName, Param, Quantity, Unit};
 use super::op::Op;
-use crate::activation::Activation;
+use crate::engine::activation::Activation;
+use crate::engine::loss::Loss;
+use crate::engine::network::{BiasKind, Layer};
+use crate::engine::optim::{OptimizerConfig, OptimizerKind};
 use crate::error::{Error, Result};
-use crate::loss::Loss;
-use crate::network::{BiasKind, Layer};
-use crate::optim::{OptimizerConfig, OptimizerKind};
 use crate::spec::Spec;
 
 /// The most units (or inputs) a layer may have for its step to be written out.
@@ -454,8 +454,8 @@ impl Builder<'_> {
     fn update(&mut self, optimizer: OptimizerConfig, grads: &[NodeId]) -> Vec<NodeId> {
         let mut lines = vec![Line::Note(Note::Optimizer(optimizer.kind))];
         let mut updated = Vec::new();
-        for k in 0..self.names.len() {
-            let new = self.update_one(optimizer, k, grads[k], &mut lines);
+        for (k, &g) in grads.iter().enumerate() {
+            let new = self.update_one(optimizer, k, g, &mut lines);
             lines.push(Line::Node(new));
             updated.push(new);
         }
@@ -553,8 +553,8 @@ impl Builder<'_> {
         let mut deltas = Vec::new();
         match self.loss {
             Loss::CrossEntropy => {
-                for j in 0..units {
-                    let mut args = vec![a[j]];
+                for (j, &a_j) in a.iter().enumerate() {
+                    let mut args = vec![a_j];
                     args.extend(&targets);
                     let d = self
                         .graph

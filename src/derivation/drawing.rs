@@ -13,7 +13,7 @@
 use super::build::Derivation;
 use super::expr::{escape, number};
 use super::node_name::{Derived, NodeName, Param, Quantity, Unit};
-use crate::network::BiasKind;
+use crate::engine::network::BiasKind;
 
 /// Edges are labelled only up to this many weights (beyond, each keeps a hover title).
 pub const LABELLED_EDGES: usize = 48;

@@ -15,7 +15,7 @@
 //! Units are `i1, i2, …` (inputs), `h1, …` (the one hidden layer), `h2_3` (unit 3 of hidden
 //! layer 2 of several) and `o` or `o1, o2, …` (the output layer).
 
-use crate::network::{BiasKind, Layer};
+use crate::engine::network::{BiasKind, Layer};
 use std::fmt;
 use std::str::FromStr;
 
@@ -261,7 +261,8 @@ impl FromStr for Quantity {
         if s == "E" {
             return Ok(Quantity::Error);
         }
-        let of_unit: [(&str, fn(Unit) -> Quantity); 6] = [
+        type OfUnit = fn(Unit) -> Quantity;
+        let of_unit: [(&str, OfUnit); 6] = [
             ("t_", Quantity::Target),
             ("z_", Quantity::Z),
             ("a_", Quantity::A),
