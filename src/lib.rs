@@ -39,6 +39,7 @@ mod train;
 
 pub mod data;
 pub mod derivation;
+pub mod interop;
 pub mod io;
 pub mod model_file;
 pub mod spec;
