@@ -1,7 +1,8 @@
 //! `explain --format dot`: one cluster per part in the notes' order, every quantity in exactly
 //! one cluster and every dependency an edge; and, laid out by graphviz itself (`dot -Tplain`,
-//! when it is installed; `.ci/deriv.sh` installs it), the parts stand left to right in that
-//! order: every given value left of every forward quantity, and so on to the update.
+//! when it is installed; `.ci/run` installs it and sets `BACKPROP_REQUIRE_GRAPHVIZ`), the parts
+//! stand left to right in that order: every given value left of every forward quantity, and so
+//! on to the update.
 
 use backprop::derivation::{render, Derivation, Format, Part, RenderOptions};
 use backprop::Spec;
