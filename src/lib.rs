@@ -20,6 +20,7 @@
 //! ```
 
 pub mod activation;
+pub mod check;
 pub mod data;
 pub mod derivation;
 pub mod diagnose;
