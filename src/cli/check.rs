@@ -81,7 +81,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 ),
             });
         };
-        backprop::model_file::write_atomically(path, toml.as_bytes())?;
+        backprop::io::atomic::write_atomically(path, toml.as_bytes())?;
     }
     let out = match args.format {
         FormatArg::Text => render::text(&report),
@@ -90,7 +90,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         FormatArg::Html => render::html(&report),
     };
     match &args.output {
-        Some(path) => backprop::model_file::write_atomically(path, out.as_bytes())?,
+        Some(path) => backprop::io::atomic::write_atomically(path, out.as_bytes())?,
         None => print!("{out}"),
     }
     Ok(if report.all_correct() {
