@@ -21,9 +21,17 @@ pub fn is_ledger(text: &str) -> bool {
         match content.find(['=', ':']) {
             Some(p) => {
                 let name = content[..p].trim();
+                let value = &content[p + 1..];
+                // a name of `explain`'s kind: `s1.z_h1`, `E1`, `δ_o(2)`, `∂E/∂w5`, `E` (not a
+                // word such as `Today`)
+                let name_like = name
+                    .contains(|c: char| c.is_ascii_digit() || "_.()∂δ⁺+/".contains(c))
+                    || name.chars().count() <= 2;
                 !name.is_empty()
+                    && name_like
                     && !name.contains(char::is_whitespace)
                     && !name.contains(['$', '\\', '{', '}'])
+                    && !value.contains(['$', '\\'])
             }
             None => false,
         }

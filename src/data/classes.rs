@@ -60,7 +60,6 @@ pub fn encode_classes(
     Ok((targets, classes))
 }
 
-
 /// IDX labels as [`encode_classes`] takes them: ("label k", the digit), k from 1.
 pub(crate) fn idx_label_places(labels: &[u8]) -> Vec<(String, String)> {
     labels
@@ -69,4 +68,3 @@ pub(crate) fn idx_label_places(labels: &[u8]) -> Vec<(String, String)> {
         .map(|(k, l)| (format!("label {}", k + 1), l.to_string()))
         .collect()
 }
-

@@ -2,14 +2,14 @@
 //! of the feature and target columns, the standardisation statistics. A model file keeps it
 //! ([`crate::model_file`]).
 
-use crate::data::csv::{self, CsvTable};
-use crate::data::standardize::Standardizer;
 use crate::data::classes::{encode_classes, idx_label_places};
+use crate::data::csv::{self, CsvTable};
 use crate::data::idx;
-use std::path::Path;
+use crate::data::standardize::Standardizer;
 use crate::data::task::Task;
 use crate::engine::loss::Loss;
 use crate::error::{Error, Result};
+use std::path::Path;
 
 /// What a model needs to read and scale data the way it was trained: stored in the model file
 /// (metadata `data.task`, `data.classes`, `data.features`, `data.targets`; tensors
@@ -172,7 +172,6 @@ pub fn idx_features(images: &Path, inputs: usize) -> Result<Vec<f64>> {
     Ok(idx.pixels)
 }
 
-
 /// Checks that an image has as many pixels as the model has inputs.
 fn idx_inputs(idx: &idx::IdxImages, images: &Path, inputs: usize) -> Result<()> {
     let pixels = idx.rows * idx.columns;
@@ -187,4 +186,3 @@ fn idx_inputs(idx: &idx::IdxImages, images: &Path, inputs: usize) -> Result<()> 
     }
     Ok(())
 }
-

@@ -18,13 +18,13 @@ pub mod table;
 pub mod task;
 
 pub use self::csv::CsvTable;
+pub use classes::encode_classes;
 pub use config::DataSpec;
 pub use dataset::Dataset;
 pub use info::DataInfo;
+pub use info::{idx_features, idx_for_model};
 pub use prepare::{prepare, DataShape, Prepared};
 pub use split::Split;
 pub use standardize::Standardizer;
-pub use classes::encode_classes;
-pub use info::{idx_features, idx_for_model};
 pub use table::{load_table, read_csv, Table};
 pub use task::Task;

@@ -6,10 +6,10 @@
 //! `half_sse` or `mse`) gets the target columns' numbers.
 
 use crate::data::builtin;
+use crate::data::classes::{encode_classes, idx_label_places};
 use crate::data::config::DataSpec;
 use crate::data::csv::{self, CsvTable};
 use crate::data::idx;
-use crate::data::classes::{encode_classes, idx_label_places};
 use crate::data::task::Task;
 use crate::engine::loss::Loss;
 use crate::error::{Error, Result};
@@ -241,4 +241,3 @@ fn csv_values(
         },
     ))
 }
-
