@@ -25,7 +25,10 @@ enum Tok {
     Func(&'static str),
 }
 
-fn tokens(s: &str) -> Option<(Vec<Tok>, Vec<(f64, f64)>)> {
+/// A formula's tokens and its numbers (value, unit).
+type Tokens = (Vec<Tok>, Vec<(f64, f64)>);
+
+fn tokens(s: &str) -> Option<Tokens> {
     let mut toks = Vec::new();
     let mut nums = Vec::new();
     let mut i = 0;

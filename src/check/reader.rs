@@ -335,7 +335,7 @@ pub fn number_at(s: &str) -> Option<(String, f64, f64, usize)> {
         i += 1;
     }
     let int_len = i - int_start;
-    let mut frac_len = 0;
+    let mut frac_len = 0i32;
     if i + 1 < b.len() && b[i] == b'.' && b[i + 1].is_ascii_digit() {
         i += 1;
         while i < b.len() && b[i].is_ascii_digit() {
@@ -366,12 +366,7 @@ pub fn number_at(s: &str) -> Option<(String, f64, f64, usize)> {
     if !value.is_finite() {
         return None;
     }
-    Some((
-        text.to_string(),
-        value,
-        10f64.powi(exp - frac_len as i32),
-        i,
-    ))
+    Some((text.to_string(), value, 10f64.powi(exp - frac_len), i))
 }
 
 /// `s` is exactly one number (parenthesised or not): `-0.04267`, `(−0.5)`.

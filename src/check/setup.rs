@@ -275,6 +275,9 @@ fn loss(lines: &[NoteLine]) -> Option<(&'static str, usize)> {
     None
 }
 
+/// A sample's inputs and targets, by index from 1.
+type Sample = (BTreeMap<usize, f64>, BTreeMap<usize, f64>);
+
 /// The spec of the facts, or what is missing.
 fn build(facts: &[Fact]) -> Result<String, Vec<String>> {
     let get = |w: &str| facts.iter().find(|f| f.what == w);
@@ -290,8 +293,7 @@ fn build(facts: &[Fact]) -> Result<String, Vec<String>> {
     };
     let weights = indexed("w");
     let biases = indexed("b");
-    let mut samples: BTreeMap<usize, (BTreeMap<usize, f64>, BTreeMap<usize, f64>)> =
-        BTreeMap::new();
+    let mut samples: BTreeMap<usize, Sample> = BTreeMap::new();
     for f in facts {
         let Some((s, q)) = f.what.split_once('.') else {
             continue;
@@ -392,7 +394,7 @@ fn build(facts: &[Fact]) -> Result<String, Vec<String>> {
     let batch = get("batch_size")
         .and_then(|f| f.number)
         .map_or(samples.len(), |b| b as usize);
-    let vectors = |pick: &dyn Fn(&(BTreeMap<usize, f64>, BTreeMap<usize, f64>)) -> Vec<f64>| {
+    let vectors = |pick: &dyn Fn(&Sample) -> Vec<f64>| {
         let rows: Vec<String> = samples
             .values()
             .map(|s| {
