@@ -30,12 +30,7 @@ fn worked(c: &mut Criterion) {
     let mut net = spec.network::<f64>().unwrap();
     let mut trainer = Trainer::new(
         &net,
-        &TrainerConfig {
-            optimizer: spec.optimizer_config(),
-            batch_size: n,
-            shuffle: false,
-            seed: 0,
-        },
+        &TrainerConfig::in_order(spec.optimizer_config(), n),
         n,
     );
     g.bench_function("engine_step", |b| {
@@ -50,12 +45,7 @@ fn worked(c: &mut Criterion) {
     let mut net = spec.network::<f64>().unwrap();
     let mut trainer = Trainer::new(
         &net,
-        &TrainerConfig {
-            optimizer: spec.optimizer_config(),
-            batch_size: n,
-            shuffle: false,
-            seed: 0,
-        },
+        &TrainerConfig::in_order(spec.optimizer_config(), n),
         n,
     );
     g.bench_function("engine_epoch", |b| {
@@ -115,12 +105,7 @@ fn mlp_case<F: Float>(c: &mut Criterion, sizes: &[usize], batches: &[usize]) {
         let (x, t) = random_batch::<F>(sizes[0], *sizes.last().unwrap(), batch);
         let mut trainer = Trainer::new(
             &net,
-            &TrainerConfig {
-                optimizer: OptimizerConfig::sgd(0.01),
-                batch_size: batch,
-                shuffle: false,
-                seed: 0,
-            },
+            &TrainerConfig::in_order(OptimizerConfig::sgd(0.01), batch),
             batch,
         );
         g.throughput(Throughput::Elements(batch as u64));

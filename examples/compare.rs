@@ -45,12 +45,7 @@ fn worked(steps: usize, runs: usize) {
     let mut net = spec.network::<f64>().unwrap();
     let mut trainer = Trainer::new(
         &net,
-        &TrainerConfig {
-            optimizer: spec.optimizer_config(),
-            batch_size: n,
-            shuffle: false,
-            seed: 0,
-        },
+        &TrainerConfig::in_order(spec.optimizer_config(), n),
         n,
     );
     // The engine and the hand-fused floor in alternating runs, so both see the same machine.
@@ -102,12 +97,7 @@ fn mnist(epochs: usize) {
     let data = Dataset::new(x, t, 784, 10).unwrap();
     let mut trainer = Trainer::new(
         &net,
-        &TrainerConfig {
-            optimizer: OptimizerConfig::sgd(0.01),
-            batch_size: BATCH,
-            shuffle: false,
-            seed: 0,
-        },
+        &TrainerConfig::in_order(OptimizerConfig::sgd(0.01), BATCH),
         SAMPLES,
     );
     let mut rates = Vec::with_capacity(epochs);

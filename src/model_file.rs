@@ -353,7 +353,27 @@ pub fn to_bytes_model<F: Float>(model: &ModelFile<F>) -> Result<Vec<u8>> {
             Ok((n.clone(), view))
         })
         .collect::<Result<_>>()?;
-    safetensors::serialize(views, &Some(meta)).map_err(|e| Error::Config(e.to_string()))
+    let bytes =
+        safetensors::serialize(views, &Some(meta)).map_err(|e| Error::Config(e.to_string()))?;
+    Ok(with_sorted_header(bytes))
+}
+
+/// The same file with its JSON header's keys in sorted order, so that the same model always
+/// gives the same bytes (`safetensors` writes the metadata in a hash map's order, which differs
+/// from run to run). The header stays padded with spaces to a multiple of 8 bytes; the tensors'
+/// offsets count from the end of the header, so they stay valid.
+fn with_sorted_header(bytes: Vec<u8>) -> Vec<u8> {
+    let len = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    let header: serde_json::Value =
+        serde_json::from_slice(&bytes[8..8 + len]).expect("safetensors wrote JSON");
+    // serde_json's maps are ordered by key.
+    let mut text = header.to_string().into_bytes();
+    text.resize(text.len().next_multiple_of(8), b' ');
+    let mut out = Vec::with_capacity(8 + text.len() + bytes.len() - 8 - len);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(&text);
+    out.extend_from_slice(&bytes[8 + len..]);
+    out
 }
 
 /// Writes the model atomically. A network holding a NaN or an infinity is refused, so that a

@@ -161,20 +161,20 @@ impl TrainingSpec {
     /// Checks the epochs, the early-stopping and schedule settings.
     pub fn validate(&self) -> Result<()> {
         if self.epochs == 0 {
-            return Err(Error::Config(format!(
-                "training: epochs is 0, expected at least 1"
-            )));
+            return Err(Error::Config(
+                "training: epochs is 0, expected at least 1".to_string(),
+            ));
         }
         if self.patience == Some(0) {
-            return Err(Error::Config(format!(
-                "training: patience is 0, expected at least 1 epoch"
-            )));
+            return Err(Error::Config(
+                "training: patience is 0, expected at least 1 epoch".to_string(),
+            ));
         }
         if self.schedule == ScheduleKind::Step {
             if self.step_size == 0 {
-                return Err(Error::Config(format!(
-                    "training: step_size is 0, expected at least 1 epoch"
-                )));
+                return Err(Error::Config(
+                    "training: step_size is 0, expected at least 1 epoch".to_string(),
+                ));
             }
             if !(self.gamma.is_finite() && self.gamma > 0.0) {
                 return Err(Error::Config(format!(
@@ -224,9 +224,9 @@ impl Spec {
     pub fn validate(&self) -> Result<()> {
         self.optimizer_config().validate()?;
         if self.training.batch_size == Some(0) {
-            return Err(Error::Config(format!(
-                "training: batch_size is 0, expected at least 1"
-            )));
+            return Err(Error::Config(
+                "training: batch_size is 0, expected at least 1".to_string(),
+            ));
         }
         self.training.validate()?;
         if let Some(d) = &self.data {

@@ -163,12 +163,7 @@ fn a_diverging_run_stops_with_epoch_step_and_place() {
     let data = Dataset::<f64>::from_f64(&[1.0], &[0.0], 1, 1).unwrap();
     let mut trainer = Trainer::new(
         &net,
-        &TrainerConfig {
-            optimizer: spec.optimizer_config(),
-            batch_size: 1,
-            shuffle: false,
-            seed: 0,
-        },
+        &TrainerConfig::in_order(spec.optimizer_config(), 1),
         1,
     );
     let error = loop {
@@ -216,12 +211,7 @@ fn an_overflow_is_placed_at_its_layer_and_unit() {
     let data = Dataset::<f64>::from_f64(&[1.0], &[0.0], 1, 1).unwrap();
     let mut trainer = Trainer::new(
         &net,
-        &TrainerConfig {
-            optimizer: OptimizerConfig::sgd(0.1),
-            batch_size: 1,
-            shuffle: false,
-            seed: 0,
-        },
+        &TrainerConfig::in_order(OptimizerConfig::sgd(0.1), 1),
         1,
     );
     let message = trainer.epoch(&mut net, &data).unwrap_err().to_string();
@@ -309,12 +299,7 @@ fn a_trainer_refuses_data_of_another_shape() {
     let mut net = spec.network::<f64>().unwrap();
     let mut trainer = Trainer::new(
         &net,
-        &TrainerConfig {
-            optimizer: spec.optimizer_config(),
-            batch_size: 2,
-            shuffle: false,
-            seed: 0,
-        },
+        &TrainerConfig::in_order(spec.optimizer_config(), 2),
         2,
     );
     let three = Dataset::<f64>::from_f64(&[0.1; 6], &[0.5; 3], 2, 1).unwrap();

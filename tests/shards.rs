@@ -199,12 +199,7 @@ fn a_non_finite_value_in_the_second_shard_names_its_sample_in_the_batch() {
     let mut net = net;
     let mut trainer = Trainer::new(
         &net,
-        &TrainerConfig {
-            optimizer: OptimizerConfig::sgd(0.1),
-            batch_size: 423,
-            shuffle: false,
-            seed: 0,
-        },
+        &TrainerConfig::in_order(OptimizerConfig::sgd(0.1), 423),
         423,
     );
     let before = net.params.clone();

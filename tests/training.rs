@@ -118,12 +118,7 @@ fn partial_last_batch_and_batch_size_one() {
         let mut expected = net.clone();
         let mut trainer = Trainer::new(
             &net,
-            &TrainerConfig {
-                optimizer: OptimizerConfig::sgd(0.1),
-                batch_size: batch,
-                shuffle: false,
-                seed: 0,
-            },
+            &TrainerConfig::in_order(OptimizerConfig::sgd(0.1), batch),
             data.len(),
         );
         let stats = trainer.epoch(&mut net, &data).unwrap();
@@ -184,12 +179,7 @@ fn training_reduces_the_loss_of_the_worked_example() {
     let data = Dataset::from_f64(&x, &t, 2, 1).unwrap();
     let mut trainer = Trainer::new(
         &net,
-        &TrainerConfig {
-            optimizer: spec.optimizer_config(),
-            batch_size: n,
-            shuffle: false,
-            seed: 0,
-        },
+        &TrainerConfig::in_order(spec.optimizer_config(), n),
         n,
     );
     let first = trainer.epoch(&mut net, &data).unwrap().loss;
@@ -205,12 +195,7 @@ fn a_diverging_run_stops_with_a_message_naming_where() {
     let (mut net, data) = small_net();
     let mut trainer = Trainer::new(
         &net,
-        &TrainerConfig {
-            optimizer: OptimizerConfig::sgd(1e150),
-            batch_size: 5,
-            shuffle: false,
-            seed: 0,
-        },
+        &TrainerConfig::in_order(OptimizerConfig::sgd(1e150), 5),
         data.len(),
     );
     let mut err = None;

@@ -151,12 +151,7 @@ fn engine_gradients_and_update_match_the_hand_derivation() {
     let data = Dataset::from_f64(&x, &t, 2, 1).unwrap();
     let mut trainer = Trainer::new(
         &net,
-        &TrainerConfig {
-            optimizer: spec.optimizer_config(),
-            batch_size: n,
-            shuffle: false,
-            seed: 0,
-        },
+        &TrainerConfig::in_order(spec.optimizer_config(), n),
         n,
     );
     let stats = trainer.epoch(&mut net, &data).unwrap();
@@ -181,12 +176,7 @@ fn f32_engine_stays_within_f32_precision_of_the_hand_derivation() {
     let data = Dataset::<f32>::from_f64(&x, &t, 2, 1).unwrap();
     let mut trainer = Trainer::new(
         &net,
-        &TrainerConfig {
-            optimizer: spec.optimizer_config(),
-            batch_size: n,
-            shuffle: false,
-            seed: 0,
-        },
+        &TrainerConfig::in_order(spec.optimizer_config(), n),
         n,
     );
     trainer.epoch(&mut net, &data).unwrap();

@@ -14,11 +14,7 @@ pub fn run() -> Result<ExitCode> {
     let mut net = spec.network::<f64>()?;
     let (x, t, n) = spec.inline_data()?.expect("the example has data");
     let data = Dataset::<f64>::from_f64(&x, &t, net.inputs, net.outputs())?;
-    let config = TrainerConfig {
-        batch_size: n,
-        shuffle: false,
-        ..spec.trainer_config()
-    };
+    let config = TrainerConfig::in_order(spec.optimizer_config(), n);
     let eta = config.optimizer.learning_rate;
     let mut ws = Workspace::new(&net, n);
     let e_total = forward_table(&net, &x, &t, n, &mut ws, eta);

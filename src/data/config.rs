@@ -106,9 +106,9 @@ impl DataSpec {
     pub fn validate(&self) -> Result<()> {
         let inline = self.inputs.is_some() || self.targets.is_some();
         if inline && self.path.is_some() {
-            return Err(Error::Config(format!(
-                "data: give either inline `inputs`/`targets` or a `path`, not both"
-            )));
+            return Err(Error::Config(
+                "data: give either inline `inputs`/`targets` or a `path`, not both".to_string(),
+            ));
         }
         if self.path.is_none() {
             for (name, set) in [
@@ -125,19 +125,18 @@ impl DataSpec {
             }
         }
         if self.labels.is_some() && self.target.is_some() {
-            return Err(Error::Config(format!(
+            return Err(Error::Config(
                 "data: `target` names a CSV column, `labels` an IDX file; give only one of them"
-            )));
+                    .to_string(),
+            ));
         }
         if self.test_labels.is_some() && self.test_path.is_none() {
-            return Err(Error::Config(format!(
-                "data: `test_labels` needs a `test_path`"
-            )));
+            return Err(Error::Config(
+                "data: `test_labels` needs a `test_path`".to_string(),
+            ));
         }
         if self.test_path.is_some() && self.is_idx() != self.test_labels.is_some() {
-            return Err(Error::Config(format!(
-                "data: IDX data need both `test_path` and `test_labels` (and CSV data no `test_labels`)"
-            )));
+            return Err(Error::Config("data: IDX data need both `test_path` and `test_labels` (and CSV data no `test_labels`)".to_string()));
         }
         let (v, t) = (self.validation_fraction(), self.test_fraction());
         for (name, x) in [("validation", v), ("test", t)] {
@@ -178,7 +177,9 @@ impl DataSpec {
             )));
         }
         if x.is_empty() {
-            return Err(Error::Config(format!("data: no samples (inputs is empty)")));
+            return Err(Error::Config(
+                "data: no samples (inputs is empty)".to_string(),
+            ));
         }
         for (r, row) in x.iter().enumerate() {
             if row.len() != inputs {

@@ -38,14 +38,14 @@ impl<F: Float> Network<F> {
     /// A network with every parameter zero; checks that the shapes and the loss fit together.
     pub fn new(inputs: usize, shapes: &[LayerShape], loss: Loss) -> Result<Self> {
         if inputs == 0 {
-            return Err(Error::Config(format!(
-                "the network needs at least one input (`inputs` is 0)"
-            )));
+            return Err(Error::Config(
+                "the network needs at least one input (`inputs` is 0)".to_string(),
+            ));
         }
         if shapes.is_empty() {
-            return Err(Error::Config(format!(
-                "the network needs at least one layer ([[layers]] is empty)"
-            )));
+            return Err(Error::Config(
+                "the network needs at least one layer ([[layers]] is empty)".to_string(),
+            ));
         }
         let mut layers = Vec::with_capacity(shapes.len());
         let mut fan_in = inputs;

@@ -49,6 +49,19 @@ impl Default for TrainerConfig {
     }
 }
 
+impl TrainerConfig {
+    /// Batches of `batch_size` samples in the data's own order, never shuffled (the worked
+    /// example's full batch, a test's fixed batches).
+    pub fn in_order(optimizer: OptimizerConfig, batch_size: usize) -> Self {
+        TrainerConfig {
+            optimizer,
+            batch_size,
+            shuffle: false,
+            seed: 0,
+        }
+    }
+}
+
 /// The batch size when a spec gives none.
 pub const DEFAULT_BATCH_SIZE: usize = 32;
 
