@@ -37,6 +37,7 @@ mod engine;
 mod error;
 mod train;
 
+pub mod check;
 pub mod data;
 pub mod derivation;
 pub mod interop;

@@ -1,17 +1,15 @@
 //! The derivation: one training step as a graph of named scalars, written out the way a learner
-//! works it by hand (`explain`), and a checker for a learner's own numbers (`check`).
+//! works it by hand (`explain`); `crate::check` marks a learner's own numbers against it.
 //!
 //! - [`op`]: the operations and their local derivatives; [`graph`]: the nodes, evaluation and the
 //!   reverse walk; [`build`]: the graph of a step from a spec.
 //! - [`expr`] and [`names`]: formulas and names as text, LaTeX and MathML; [`i18n`]: the prose.
 //! - Renderers, one per format: [`text`], [`markdown`], [`json`], [`html`], [`dot`].
-//! - [`check`]: marks a learner's `name = value` lines.
 //!
 //! It is written independently of the fast engine (no call to `Network::forward`/`backward`);
 //! a test checks the two agree on many random networks.
 
 pub mod build;
-pub mod check;
 pub mod dot;
 pub mod drawing;
 pub mod expr;
@@ -26,7 +24,6 @@ pub mod op;
 pub mod text;
 
 pub use build::{Derivation, Line, Note, Part, Section};
-pub use check::{check_notes, CheckReport, Verdict};
 pub use drawing::network_svg;
 pub use graph::{Graph, Node, NodeId};
 pub use i18n::Lang;
