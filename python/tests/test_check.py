@@ -146,13 +146,13 @@ def test_agrees_with_the_cli(seed):
 
 
 def test_text_notes_and_chinese():
-    # z_h1 right, a_h1 = σ(0.3775) = 0.593270 right, z_o = 1.1059 right (from the rows above).
+    # Sample 1: z_h1 = 0.3775 right, a_h1 = σ(0.3775) = 0.593270 right.
     assert sigmoid(0.3775) == pytest.approx(0.59327, abs=1e-5)
-    notes = "z_h1 = 0.15 × 0.05 + 0.20 × 0.10 + 0.35 = 0.3775\na_h1 = σ(0.3775) = 0.59327\n"
+    notes = "Sample 1: z_h1 = 0.15 × 0.05 + 0.20 × 0.10 + 0.35 = 0.3775\nthen a_h1 = σ(0.3775) = 0.59327\n"
     r = backprop.check(notes)
     assert [c["verdict"] for c in r.claims] == ["correct", "correct"]
     assert r.all_correct and r.setup["source"] == "worked example"
-    wrong = backprop.check("z_h1 = 0.15 × 0.05 + 0.20 × 0.10 + 0.35 = 0.3875\n", lang="zh")
+    wrong = backprop.check("样本 1: z_h1 = 0.15 × 0.05 + 0.20 × 0.10 + 0.35 = 0.3875\n", lang="zh")
     assert wrong.claims[0]["verdict"] == "slip"
     assert re.search(r"[\u4e00-\u9fff]", wrong.claims[0]["because"])
 
@@ -172,13 +172,16 @@ def test_against_a_network_and_a_sample():
     assert r.all_correct and r.setup["source"] == "spec"
 
 
-def test_a_spec_that_does_not_fit_the_notes(tmp_path):
+def test_a_spec_that_does_not_fit_the_notes():
     toml = (EXAMPLES / "01-worked-example.toml").read_text().replace("[[0.15, 0.20]", "[[0.16, 0.20]")
     assert "0.16" in toml
-    with pytest.raises(backprop.InputError, match="does not fit"):
+    # The seed notes state w1 = 0.15 (line 9); this spec has 0.16.
+    with pytest.raises(backprop.InputError, match="spec"):
         backprop.check(SEED, toml)
-    # The same spec as the notes' own setup fits.
-    assert backprop.check(SEED, EXAMPLES / "01-worked-example.toml").summary["correct"] == 8
+    # Notes that state no setup, against the spec: its z_h1 is 0.16 × 0.05 + 0.20 × 0.10 + 0.35.
+    notes = "Sample 1: z_h1 = 0.16 × 0.05 + 0.20 × 0.10 + 0.35 = 0.378\n"
+    assert 0.16 * 0.05 + 0.20 * 0.10 + 0.35 == pytest.approx(0.378)
+    assert backprop.check(notes, toml).claim("s1.z_h1")["verdict"] == "correct"
 
 
 def test_bad_notes(tmp_path):
