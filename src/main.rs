@@ -1,6 +1,7 @@
 //! The `backprop` command line: a thin layer over the library (parsing arguments, printing).
 
 mod cli;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ enum Command {
     Explain(cli::explain::Args),
     /// Mark a hand calculation (`name = value` lines): correct, a slip, or carried from earlier.
     Check(cli::check::Args),
+    /// Serve the network live in the browser: Playground, Check, Runs, and a JSON API.
+    Serve(cli::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Some(Command::Gradcheck(args)) => cli::gradcheck::run(args),
         Some(Command::Explain(args)) => cli::explain::run(args),
         Some(Command::Check(args)) => cli::check::run(args),
+        Some(Command::Serve(args)) => cli::serve::run(args),
     };
     match result {
         Ok(code) => code,

@@ -38,7 +38,10 @@ impl Log {
     /// Appends one line.
     pub fn line(&mut self, value: &serde_json::Value) -> Result<()> {
         let out = self.out.as_mut().expect("open until finish");
-        writeln!(out, "{value}").map_err(|e| Error::io(&self.path, e))
+        // Flushed line by line, so that `serve --logdir` shows a run while it trains.
+        writeln!(out, "{value}")
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::io(&self.path, e))
     }
 
     /// Puts the log in place.
