@@ -71,7 +71,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
                 ApiError::bad(format!("request body: {}", e.body_text()))
             }
         })?;
-        let text = if bytes.is_empty() { &b"{}"[..] } else { &bytes[..] };
+        let text = if bytes.is_empty() {
+            &b"{}"[..]
+        } else {
+            &bytes[..]
+        };
         serde_json::from_slice(text).map(Body).map_err(|e| {
             let what = match e.classify() {
                 serde_json::error::Category::Data => "",
@@ -89,5 +93,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
 
 /// serde_json's message without its own ` at line L column C`.
 fn strip_position(message: &str) -> &str {
-    message.rfind(" at line ").map_or(message, |i| &message[..i])
+    message
+        .rfind(" at line ")
+        .map_or(message, |i| &message[..i])
 }

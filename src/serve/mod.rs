@@ -57,7 +57,8 @@ async fn serve(options: Options) -> Result<()> {
     // Idle sessions go even when no one creates new ones.
     let sweeper = app.clone();
     tokio::spawn(async move {
-        let every = (sweeper.limits.idle / 4).clamp(Duration::from_millis(200), Duration::from_secs(30));
+        let every =
+            (sweeper.limits.idle / 4).clamp(Duration::from_millis(200), Duration::from_secs(30));
         loop {
             tokio::time::sleep(every).await;
             sweeper.sessions.expire(sweeper.limits.idle);

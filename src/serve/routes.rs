@@ -33,7 +33,10 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/api/examples", get(examples))
         .route("/api/sessions", post(create_session))
-        .route("/api/sessions/{id}", get(get_session).delete(delete_session))
+        .route(
+            "/api/sessions/{id}",
+            get(get_session).delete(delete_session),
+        )
         .route("/api/sessions/{id}/step", post(step))
         .route("/api/sessions/{id}/reset", post(reset))
         .route("/api/sessions/{id}/spec", put(replace_spec))
@@ -139,7 +142,11 @@ async fn create_session(State(app): Shared, Body(body): Body<SpecBody>) -> ApiRe
     Ok(response)
 }
 
-async fn get_session(State(app): Shared, Path(id): Path<String>, Query(v): Query<View>) -> ApiResult {
+async fn get_session(
+    State(app): Shared,
+    Path(id): Path<String>,
+    Query(v): Query<View>,
+) -> ApiResult {
     with_session(&app, id, v.draw, |_| Ok(())).await
 }
 
@@ -173,7 +180,11 @@ async fn reset(State(app): Shared, Path(id): Path<String>) -> ApiResult {
     with_session(&app, id, true, |s| Ok(s.reset()?)).await
 }
 
-async fn replace_spec(State(app): Shared, Path(id): Path<String>, Body(b): Body<SpecBody>) -> ApiResult {
+async fn replace_spec(
+    State(app): Shared,
+    Path(id): Path<String>,
+    Body(b): Body<SpecBody>,
+) -> ApiResult {
     with_session(&app, id, true, move |s| {
         *s = Session::new(&b.toml)?;
         Ok(())
@@ -192,7 +203,13 @@ async fn set_parameter(
     Path((id, name)): Path<(String, String)>,
     Body(b): Body<ValueBody>,
 ) -> ApiResult {
-    with_session(&app, id, true, move |s| Ok(s.set_parameter(&name, b.value)?)).await
+    with_session(
+        &app,
+        id,
+        true,
+        move |s| Ok(s.set_parameter(&name, b.value)?),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -288,9 +305,9 @@ fn internal(e: tokio::task::JoinError) -> ApiError {
 }
 
 fn logdir(app: &App) -> Result<&std::path::Path, ApiError> {
-    app.logdir.as_deref().ok_or_else(|| {
-        ApiError::not_found("no runs: the server was started without --logdir DIR")
-    })
+    app.logdir
+        .as_deref()
+        .ok_or_else(|| ApiError::not_found("no runs: the server was started without --logdir DIR"))
 }
 
 async fn list_runs(State(app): Shared) -> ApiResult {
@@ -307,7 +324,11 @@ struct From {
     from: usize,
 }
 
-async fn read_run(State(app): Shared, Path(name): Path<String>, Query(f): Query<From>) -> ApiResult {
+async fn read_run(
+    State(app): Shared,
+    Path(name): Path<String>,
+    Query(f): Query<From>,
+) -> ApiResult {
     let dir = logdir(&app)?.to_path_buf();
     tokio::task::spawn_blocking(move || {
         // Only a run the listing finds can be read: no path outside the folder.

@@ -2,8 +2,8 @@
 //! request, and its state written for the page (the drawing and the derivation of the next
 //! step, the loss so far). Everything here goes through the library's public API.
 
-use backprop::spec::BiasSpec;
 use backprop::derivation::{html, json, write_node, Derivation, RenderOptions, Writer};
+use backprop::spec::BiasSpec;
 use backprop::{Dataset, Error, Network, Result, Spec, Trainer};
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -200,7 +200,11 @@ fn drawing(spec: &Spec) -> Result<Value> {
     let page = html::render(&d, RenderOptions::default());
     let svg = page
         .find("<svg")
-        .and_then(|start| page[start..].find("</svg>").map(|end| &page[start..start + end + 6]))
+        .and_then(|start| {
+            page[start..]
+                .find("</svg>")
+                .map(|end| &page[start..start + end + 6])
+        })
         .unwrap_or_default();
     let derivation: Value = serde_json::from_str(&json::render(&d)).expect("the derivation's JSON");
     let written: serde_json::Map<String, Value> = (0..d.graph.len())
