@@ -114,7 +114,7 @@ function chart(container, title, series, log) {
       class: 'series', stroke: s.colour, 'data-series': s.label, 'data-count': pts.length,
       'data-first': pts[0][1], 'data-last': pts[pts.length - 1][1],
     }));
-    svg.appendChild(el('text', { x: w - right - 4, y: top + 12 + 13 * k, fill: s.colour, class: 'legend', 'text-anchor': 'end' }, s.label));
+    svg.appendChild(el('text', { x: w - right - 4, y: top + 12 + 13 * k, fill: s.colour, class: 'legend', style: `fill:${s.colour}`, 'text-anchor': 'end' }, s.label));
   });
 }
 
