@@ -14,7 +14,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const BIN = process.env.BACKPROP_BIN || join(ROOT, 'target', 'release', 'backprop');
 const CLIENTS = Number(process.argv[2] || 50);
 const STEPS = Number(process.argv[3] || 1000);
-const IDLE = 3;
+const IDLE = 20;
 const WORKED = readFileSync(join(ROOT, 'examples', '01-worked-example.toml'), 'utf8');
 
 function bigSpec() {
@@ -94,7 +94,7 @@ const results = [];
 for (let r = 1; r <= 2; r++) {
   results.push(await round(base, big));
   memory[`peak_${r}_mib`] = peak.toFixed(1);
-  await sleep((IDLE * 2 + 1) * 1000); // the sessions expire
+  await sleep((IDLE + 10) * 1000); // the sessions expire
   memory[`after_expiry_${r}_mib`] = rss(child.pid).toFixed(1);
   peak = 0;
 }

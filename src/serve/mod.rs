@@ -33,7 +33,11 @@ pub struct Options {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests under way and returns.
 pub fn run(options: Options) -> Result<()> {
+    // Steps run on the blocking pool: a few threads per core (each thread keeps its own
+    // allocator arena, so hundreds of them would hold memory long after the load).
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(4 * cores)
         .enable_all()
         .build()
         .map_err(|e| Error::Config(format!("cannot start the server: {e}")))?;
@@ -73,11 +77,12 @@ async fn serve(options: Options) -> Result<()> {
             "warning: listening on {bound}, not only this machine: anyone who can reach it can use it"
         );
     }
+    let stop = shutdown()?;
     println!("serving on http://{bound}/  (Ctrl-C to stop)");
     use std::io::Write;
     let _ = std::io::stdout().flush();
     axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(stop)
         .await
         .map_err(|e| Error::Config(format!("the server stopped: {e}")))?;
     println!("stopped");
@@ -93,23 +98,27 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     .into_response()
 }
 
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed here, before the server takes its
+/// first request, so a signal that comes early is not missed.
+fn shutdown() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let installed =
+            |kind| signal(kind).map_err(|e| Error::Config(format!("cannot watch for Ctrl-C: {e}")));
+        let mut interrupt = installed(SignalKind::interrupt())?;
+        let mut terminate = installed(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }

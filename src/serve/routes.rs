@@ -16,7 +16,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
 
 pub struct App {
     pub sessions: Sessions,
@@ -113,7 +112,6 @@ where
     let state = tokio::task::spawn_blocking(move || {
         let mut s = lock(&session);
         let result = f(&mut s);
-        s.last_used = Instant::now();
         result.map(|()| s.state(&id, draw))
     })
     .await
@@ -319,7 +317,7 @@ async fn list_runs(State(app): Shared) -> ApiResult {
 }
 
 #[derive(Deserialize)]
-struct From {
+struct RunQuery {
     #[serde(default)]
     from: usize,
 }
@@ -327,7 +325,7 @@ struct From {
 async fn read_run(
     State(app): Shared,
     Path(name): Path<String>,
-    Query(f): Query<From>,
+    Query(f): Query<RunQuery>,
 ) -> ApiResult {
     let dir = logdir(&app)?.to_path_buf();
     tokio::task::spawn_blocking(move || {

@@ -6,7 +6,6 @@ use backprop::derivation::{html, json, write_node, Derivation, RenderOptions, Wr
 use backprop::spec::BiasSpec;
 use backprop::{Dataset, Error, Network, Result, Spec, Trainer};
 use serde_json::{json, Value};
-use std::time::Instant;
 
 /// The most optimizer steps one request may ask for.
 pub const MAX_STEPS: u64 = 10_000;
@@ -31,7 +30,6 @@ pub struct Session {
     /// (step, batch loss before that step's update), thinned to at most `CURVE_POINTS`.
     curve: Vec<(u64, f64)>,
     stride: u64,
-    pub last_used: Instant,
 }
 
 impl Session {
@@ -74,7 +72,6 @@ impl Session {
             cursor: 0,
             curve: Vec::new(),
             stride: 1,
-            last_used: Instant::now(),
         })
     }
 
@@ -160,7 +157,7 @@ impl Session {
         spec
     }
 
-    /// The session as the page shows it. With `draw`, the next step written out (the
+    /// The session as the page shows it. With `draw`, its spec and the next step written out (the
     /// derivation's JSON, each quantity's formula with its numbers, the SVG drawing), or why it
     /// cannot be (too large to write out).
     pub fn state(&self, id: &str, draw: bool) -> Value {
@@ -178,7 +175,7 @@ impl Session {
             "next_sample": self.cursor + 1,
             "loss": self.curve.last().map(|p| p.1),
             "curve": self.curve.iter().map(|&(s, l)| json!([s, l])).collect::<Vec<_>>(),
-            "spec": self.toml,
+            "spec": if draw { Value::from(self.toml.as_str()) } else { Value::Null },
             "parameter_count": self.net.params.len(),
             "parameters": if names.len() <= 2000 { Value::from(parameters) } else { Value::Null },
             "drawing": Value::Null,

@@ -14,9 +14,16 @@ pub struct Limits {
 
 pub type Shared = Arc<Mutex<Session>>;
 
+/// A session and when a request last asked for it (kept outside the session's own lock, so a
+/// request waiting for a busy session counts as use).
+struct Entry {
+    session: Shared,
+    touched: Instant,
+}
+
 #[derive(Default)]
 pub struct Sessions {
-    map: Mutex<HashMap<String, Shared>>,
+    map: Mutex<HashMap<String, Entry>>,
     next: Mutex<u64>,
 }
 
@@ -42,24 +49,31 @@ impl Sessions {
                     .map_or(0, |d| d.as_nanos() as u64);
             format!("s{}-{:x}", *next, nanos.wrapping_mul(0x9e37_79b9_7f4a_7c15))
         };
-        map.insert(id.clone(), Arc::new(Mutex::new(session)));
+        let entry = Entry {
+            session: Arc::new(Mutex::new(session)),
+            touched: Instant::now(),
+        };
+        map.insert(id.clone(), entry);
         Some(id)
     }
 
+    /// The session, marked as used now.
     pub fn get(&self, id: &str) -> Option<Shared> {
-        lock(&self.map).get(id).cloned()
+        let mut map = lock(&self.map);
+        let entry = map.get_mut(id)?;
+        entry.touched = Instant::now();
+        Some(entry.session.clone())
     }
 
     pub fn remove(&self, id: &str) -> bool {
         lock(&self.map).remove(id).is_some()
     }
 
-    /// Drops every session idle for longer than `idle` (a session busy stepping is not idle).
+    /// Drops every session idle for longer than `idle` (one a request holds is not idle).
     pub fn expire(&self, idle: Duration) {
         let now = Instant::now();
-        lock(&self.map).retain(|_, s| match s.try_lock() {
-            Ok(s) => now.duration_since(s.last_used) < idle,
-            Err(_) => true,
+        lock(&self.map).retain(|_, e| {
+            now.duration_since(e.touched) < idle || Arc::strong_count(&e.session) > 1
         });
     }
 }
