@@ -4,7 +4,7 @@
 
 use backprop::derivation::{html, json, write_node, Derivation, RenderOptions, Writer};
 use backprop::spec::BiasSpec;
-use backprop::{Dataset, Error, Network, Result, Spec, Trainer};
+use backprop::{Dataset, Error, Network, Result, Spec, Trainer, TrainerConfig};
 use serde_json::{json, Value};
 
 /// The most optimizer steps one request may ask for.
@@ -56,11 +56,15 @@ impl Session {
                 net.params.len()
             )));
         }
-        let prepared = backprop::data::prepare::<f64>(&spec, std::path::Path::new("."))?;
-        let data = prepared.train;
+        let data = spec.prepare::<f64>(std::path::Path::new("."))?.train;
         let n = data.len();
-        let batch = spec.training.batch_size.unwrap_or(32).clamp(1, n.max(1));
-        let trainer = Trainer::new(&net, spec.optimizer_config(), batch, false, 0, n);
+        // Batches in order, so the drawing's batch is the one the next step takes.
+        let config = TrainerConfig {
+            shuffle: false,
+            ..spec.trainer_config()
+        };
+        let batch = config.batch_size.clamp(1, n.max(1));
+        let trainer = Trainer::new(&net, &config, n);
         Ok(Session {
             toml: toml.to_string(),
             spec,
