@@ -11,6 +11,7 @@ pub mod plot;
 pub mod predict;
 pub mod progress;
 pub mod report;
+pub mod serve;
 pub mod train;
 pub mod worked;
 

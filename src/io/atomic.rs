@@ -41,6 +41,13 @@ impl AtomicFile {
         out.write_all(bytes).map_err(|e| Error::io(&self.path, e))
     }
 
+    /// Hands what was written so far to the operating system (a reader of the temporary file,
+    /// such as `serve --logdir`, sees it), without putting the file in place.
+    pub fn flush(&mut self) -> Result<()> {
+        let out = self.out.as_mut().expect("open until commit");
+        out.flush().map_err(|e| Error::io(&self.path, e))
+    }
+
     /// Puts the file in place: flush, fsync, rename over the target, fsync of the folder.
     pub fn commit(mut self) -> Result<()> {
         let out = self.out.take().expect("open until commit");
