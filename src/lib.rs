@@ -27,6 +27,7 @@ pub mod error;
 pub mod float;
 pub mod gradcheck;
 pub mod interrupt;
+pub mod io;
 pub mod limits;
 pub mod loss;
 pub mod matrix;

@@ -203,23 +203,14 @@ pub fn check_writable(path: &Path) -> Result<()> {
 
 /// The temporary file beside `path` that a write goes through: `.NAME.tmp-PID`.
 fn temporary_path(path: &Path) -> Result<std::path::PathBuf> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Config(format!("{}: not a file name", path.display())))?;
-    Ok(dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    )))
+    crate::io::output::temporary_path(path)
 }
 
 /// Writes `bytes` to `path` so that a reader (or a crash) sees either the old file or the new
 /// one, whole: a temporary file beside it, fsync, rename over, fsync of the folder.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let target = crate::io::output::final_target(path);
+    let path = target.as_path();
     let tmp = temporary_path(path)?;
     let dir = tmp
         .parent()
@@ -248,7 +239,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// elsewhere nothing is removed).
 fn remove_stale_temporaries(path: &Path, dir: &Path) {
     let Some(name) = path.file_name() else { return };
-    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    let prefix = crate::io::output::temporary_prefix(name);
     if !Path::new("/proc/self").exists() {
         return;
     }
@@ -269,11 +260,12 @@ fn remove_stale_temporaries(path: &Path, dir: &Path) {
 
 /// Reads a model file of either dtype.
 pub fn load(path: &Path) -> Result<AnyModel> {
+    crate::io::read::regular(path, "a model file")?;
     let size = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
     limits::check_file(path.display(), "reading this model file", size as u128)?;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::io::read::within_memory(path, "a model file", 1)?;
     from_bytes(&bytes).map_err(|e| e.in_file(path.display()))
 }
 

@@ -51,13 +51,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// The notes as text: refuses a file too large to be notes, or one that is not UTF-8.
 fn read_notes(path: &std::path::Path) -> Result<String> {
     let file = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    if meta.is_dir() {
-        return Err(Error::File {
-            file,
-            message: "is a directory, expected a notes file".into(),
-        });
-    }
+    let meta = backprop::io::read::regular(path, "a notes file")?;
     if meta.len() > MAX_NOTES_BYTES as u64 {
         return Err(Error::File {
             file,
@@ -67,7 +61,7 @@ fn read_notes(path: &std::path::Path) -> Result<String> {
             ),
         });
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = backprop::io::read::bounded(path, "a notes file", MAX_NOTES_BYTES as u64)?;
     String::from_utf8(bytes).map_err(|e| Error::File {
         file,
         message: format!(

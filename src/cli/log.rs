@@ -15,18 +15,9 @@ pub struct Log {
 
 impl Log {
     pub fn create(path: &Path) -> Result<Log> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::Config(format!("--log {}: not a file name", path.display())))?;
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
+        let path = &backprop::io::output::final_target(path);
+        let tmp = backprop::io::output::temporary_path(path)
+            .map_err(|_| Error::Config(format!("--log {}: not a file name", path.display())))?;
         let file = File::create(&tmp).map_err(|e| Error::io(path, e))?;
         Ok(Log {
             path: path.to_path_buf(),
@@ -56,7 +47,11 @@ impl Log {
             }
             Ok(())
         })();
-        result.map_err(|e| Error::io(&self.path, e))
+        result.map_err(|e| {
+            // A full disk or a failed rename leaves no temporary file behind.
+            let _ = std::fs::remove_file(&self.tmp);
+            Error::io(&self.path, e)
+        })
     }
 }
 

@@ -36,7 +36,7 @@ pub struct Figure<'a> {
 const FONT: &[u8] = include_bytes!("../../data/fonts/DejaVuSans.ttf");
 const PANEL: (u32, u32) = (520, 440);
 /// At most this many points per curve (longer runs are thinned evenly).
-const MAX_POINTS: usize = 2000;
+pub const MAX_POINTS: usize = 2000;
 
 fn register_font() {
     static ONCE: Once = Once::new();

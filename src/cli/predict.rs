@@ -30,7 +30,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(path) = &args.output {
-        super::check_output("-o", path)?;
+        let mut inputs = vec![("the model", args.model.as_path())];
+        if let Some(data) = &args.data {
+            inputs.push(("the data (--data)", Path::new(data)));
+        }
+        super::check_outputs(&[("-o", path)], &inputs)?;
     }
     match model_file::load(&args.model)? {
         AnyModel::F32(m) => predict(&m, &args),

@@ -3,6 +3,8 @@
 use super::log::Log;
 use super::plot::{self, Figure, Point};
 use super::progress::{metric_text, Progress};
+use super::say::say;
+use super::thin::Thinned;
 use super::{num, report};
 use backprop::data::{self, DataInfo, Prepared, Task};
 use backprop::metrics::{self, Metrics};
@@ -74,15 +76,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.checkpoint_every == Some(0) {
         return config_err!("--checkpoint-every is 0, expected at least 1 epoch");
     }
-    for (flag, path) in [
-        ("--save", &args.save),
-        ("--log", &args.log),
-        ("--plot", &args.plot),
-    ] {
-        if let Some(path) = path {
-            super::check_output(flag, path)?;
-        }
-    }
+    check_outputs(&spec, &args)?;
     if let Some(path) = &args.plot {
         plot::check_path(path)?;
     }
@@ -99,6 +93,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     interrupt::install()?;
+    super::say::keep_going_on_closed_pipe();
     let base = args.spec.parent().unwrap_or(Path::new(""));
     let spec_name = args.spec.display().to_string();
     let Prepared {
@@ -136,7 +131,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         info: &info,
         progress: Progress::new(args.quiet, first, plan.epochs, train.len()),
         log: args.log.as_deref().map(Log::create).transpose()?,
-        history: Vec::new(),
+        history: Thinned::new(plot::MAX_POINTS),
     };
     let start = std::time::Instant::now();
     let last = trainer.fit(
@@ -173,12 +168,12 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
             format!("after epoch {epoch}")
         };
         match &args.save {
-            Some(path) => println!(
+            Some(path) => say!(
                 "interrupted {place}; saved {} (continue with --resume {})",
                 path.display(),
                 path.display()
             ),
-            None => println!("interrupted {place} (nothing saved: no --save)"),
+            None => say!("interrupted {place} (nothing saved: no --save)"),
         }
         return Ok(ExitCode::from(interrupt::EXIT_STATUS));
     }
@@ -193,8 +188,12 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         }
     };
     let seconds = start.elapsed().as_secs_f64();
+    // Saved before anything is reported: output into a closed pipe never loses the model.
+    if let Some(path) = &args.save {
+        save(path, &net, &trainer, &info)?;
+    }
     let done = trainer.epoch - first;
-    println!(
+    say!(
         "trained {done} epoch{} ({} steps, batch {}) in {seconds:.3} s; last epoch's loss {}",
         if done == 1 { "" } else { "s" },
         trainer.step,
@@ -202,7 +201,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         last.map_or("-".to_string(), |r| num(r.train_loss, 6)),
     );
     if let Some(v) = last.and_then(|r| r.validation) {
-        println!(
+        say!(
             "validation ({} samples): loss {}{}",
             v.samples,
             num(v.loss, 6),
@@ -217,7 +216,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     };
     let mut ws = Workspace::new(&net, final_set.len().min(metrics::CHUNK));
     let m = metrics::evaluate(&net, final_set, &info, &mut ws);
-    println!(
+    say!(
         "{final_name} ({} samples): loss {}{}",
         m.samples,
         num(m.loss, 6),
@@ -232,8 +231,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     });
 
     if let Some(path) = &args.save {
-        save(path, &net, &trainer, &info)?;
-        println!("saved {}", path.display());
+        say!("saved {}", path.display());
     }
     if let Some(mut log) = log {
         let test_metrics = test.as_ref().map(|_| m);
@@ -254,7 +252,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         plot::save(
             path,
             &Figure {
-                history: &history,
+                history: history.points(),
                 metric,
                 loss_caption: if info.targets.is_some() {
                     "loss (standardised targets)"
@@ -265,7 +263,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
                 confusion_of: final_name,
             },
         )?;
-        println!("plotted {}", path.display());
+        say!("plotted {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -277,7 +275,7 @@ struct Observer<'a> {
     info: &'a DataInfo,
     progress: Progress,
     log: Option<Log>,
-    history: Vec<Point>,
+    history: Thinned<Point>,
 }
 
 impl<F: Float> backprop::train::Observer<F> for Observer<'_> {
@@ -328,6 +326,44 @@ impl<F: Float> backprop::train::Observer<F> for Observer<'_> {
         }
         Ok(())
     }
+}
+
+/// Refuses, before the training, outputs that are not regular files, that are one of the run's
+/// inputs (the spec, its data files; the --resume model, except for --save, which continues
+/// it), or that name the same file twice.
+fn check_outputs(spec: &Spec, args: &Args) -> Result<()> {
+    let base = args.spec.parent().unwrap_or(Path::new(""));
+    let mut inputs: Vec<(&str, PathBuf)> = vec![("the spec", args.spec.clone())];
+    if let Some(d) = &spec.data {
+        for (what, path) in [
+            ("the data ([data] path)", &d.path),
+            ("the labels ([data] labels)", &d.labels),
+            ("the test data ([data] test_path)", &d.test_path),
+            ("the test labels ([data] test_labels)", &d.test_labels),
+        ] {
+            if let Some(p) = path.as_deref().filter(|p| !p.starts_with("builtin:")) {
+                inputs.push((what, base.join(p)));
+            }
+        }
+    }
+    let inputs: Vec<(&str, &Path)> = inputs.iter().map(|(w, p)| (*w, p.as_path())).collect();
+    let mut with_resume = inputs.clone();
+    if let Some(r) = &args.resume {
+        with_resume.push(("the --resume model", r.as_path()));
+    }
+    let outputs: Vec<(&str, &Path)> = [
+        ("--save", &args.save),
+        ("--log", &args.log),
+        ("--plot", &args.plot),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.as_deref().map(|p| (flag, p)))
+    .collect();
+    for output in &outputs {
+        let against = if output.0 == "--save" { &inputs } else { &with_resume };
+        super::check_outputs(&[*output], against)?;
+    }
+    super::check_outputs(&outputs, &[])
 }
 
 /// `("val_accuracy", value)` or `("val_rmse", value)` for a log line.

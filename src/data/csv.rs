@@ -92,9 +92,7 @@ impl CsvTable {
     pub fn read(path: &std::path::Path) -> Result<CsvTable> {
         // Fields as strings, then numbers and a dataset: measured at ~11 bytes of memory per
         // byte of CSV (10 MB of numbers, 113 MB resident), so 16 is the estimate.
-        let size = std::fs::metadata(path)
-            .map_err(|e| Error::io(path, e))?
-            .len() as u128;
+        let size = crate::io::read::regular(path, "a CSV file")?.len() as u128;
         crate::limits::check_file(
             path.display(),
             &format!(
@@ -103,7 +101,7 @@ impl CsvTable {
             ),
             size * 16,
         )?;
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::io::read::text_within_memory(path, "a CSV file", 16)?;
         CsvTable::parse(&text, &path.display().to_string())
     }
 

@@ -42,7 +42,8 @@ pub fn read_images(images: &Path) -> Result<IdxImages> {
 /// CSV table is not).
 pub fn looks_like_idx(path: &Path) -> bool {
     let mut start = [0u8; 4];
-    std::fs::File::open(path)
+    crate::io::read::is_regular(path)
+        && std::fs::File::open(path)
         .and_then(|mut f| f.read_exact(&mut start))
         .is_ok_and(|_| start[..2] == [0x1f, 0x8b] || start == [0, 0, 8, 3])
 }
@@ -104,11 +105,9 @@ fn parse_images(images: &[u8], images_name: &str) -> Result<IdxImages> {
 /// Reads a file whole, gunzipping it when it starts with the gzip magic bytes.
 /// Neither the file nor what it inflates to may pass the memory limit.
 fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, e))?
-        .len();
+    let size = crate::io::read::regular(path, "an IDX file")?.len();
     crate::limits::check_file(path.display(), "reading this file", size as u128)?;
-    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let raw = crate::io::read::within_memory(path, "an IDX file", 1)?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let limit = crate::limits::memory_limit()?;
         let mut out = Vec::new();
