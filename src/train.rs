@@ -320,6 +320,7 @@ impl<F: Float> Trainer<F> {
             "epochs_since_best": self.epochs_since_best,
             "epoch_position": self.epoch_position,
             "epoch_partial_loss": self.epoch_partial_loss,
+            "seed": self.seed,
         });
         model.metadata.insert("training".into(), state.to_string());
     }
@@ -341,9 +342,19 @@ impl<F: Float> Trainer<F> {
             epoch_position: usize,
             #[serde(default)]
             epoch_partial_loss: f64,
+            /// Absent in files written before the seed was kept.
+            #[serde(default)]
+            seed: Option<u64>,
         }
         let state: State = serde_json::from_str(text)
             .map_err(|e| bad(format!("metadata training is not valid ({e})")))?;
+        // Another seed draws another split and order: the test rows would be trained on.
+        if let Some(seed) = state.seed.filter(|&s| s != self.seed) {
+            return Err(bad(format!(
+                "the run was trained with seed {seed} (its split and shuffling), but the spec's seed is {}; expected the same seed ([training] seed = {seed} or --seed {seed})",
+                self.seed
+            )));
+        }
         let saved = model.optimizer.as_ref().ok_or_else(|| {
             bad("the file holds no optimizer state, so training cannot resume exactly".into())
         })?;

@@ -39,3 +39,8 @@ pub fn check_outputs(
 ) -> backprop::Result<()> {
     backprop::io::output::check_all(outputs, inputs)
 }
+
+/// `1 sample`, `2 samples`.
+pub fn count(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}

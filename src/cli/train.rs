@@ -126,6 +126,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         }
     }
     let first = trainer.epoch;
+    let first_step = trainer.step;
     let mut observer = Observer {
         args,
         info: &info,
@@ -193,17 +194,28 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         save(path, &net, &trainer, &info)?;
     }
     let done = trainer.epoch - first;
+    let steps = trainer.step - first_step;
+    let resumed = if first > 0 {
+        format!(
+            " (epochs {}–{} after --resume; {} steps in all)",
+            first + 1,
+            trainer.epoch,
+            trainer.step
+        )
+    } else {
+        String::new()
+    };
     say!(
-        "trained {done} epoch{} ({} steps, batch {}) in {seconds:.3} s; last epoch's loss {}",
+        "trained {done} epoch{} ({steps} step{}, batch {}){resumed} in {seconds:.3} s; last epoch's loss {}",
         if done == 1 { "" } else { "s" },
-        trainer.step,
+        if steps == 1 { "" } else { "s" },
         trainer.batch_size,
         last.map_or("-".to_string(), |r| num(r.train_loss, 6)),
     );
     if let Some(v) = last.and_then(|r| r.validation) {
         say!(
-            "validation ({} samples): loss {}{}",
-            v.samples,
+            "validation ({}): loss {}{}",
+            super::count(v.samples, "sample"),
             num(v.loss, 6),
             metric_text(&v, "")
         );
@@ -217,8 +229,8 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     let mut ws = Workspace::new(&net, final_set.len().min(metrics::CHUNK));
     let m = metrics::evaluate(&net, final_set, &info, &mut ws);
     say!(
-        "{final_name} ({} samples): loss {}{}",
-        m.samples,
+        "{final_name} ({}): loss {}{}",
+        super::count(m.samples, "sample"),
         num(m.loss, 6),
         metric_text(&m, "")
     );
@@ -413,14 +425,10 @@ fn resume<F: Float>(
     let saved = &model.network;
     if saved.inputs != net.inputs || saved.layers != net.layers || saved.loss != net.loss {
         return config_err!(
-            "{}: its network ({} inputs, {} layers, loss {}) is not the spec's ({} inputs, {} layers, loss {})",
+            "{}: its network ({}) is not the spec's ({})",
             path.display(),
-            saved.inputs,
-            saved.layers.len(),
-            saved.loss.name(),
-            net.inputs,
-            net.layers.len(),
-            net.loss.name()
+            describe(saved),
+            describe(net)
         );
     }
     let saved_info = DataInfo::from_model(&model).map_err(in_file)?;
@@ -432,6 +440,34 @@ fn resume<F: Float>(
     }
     net.params.clone_from(&saved.params);
     trainer.restore(&model).map_err(in_file)
+}
+
+/// `2-3-1, sigmoid/sigmoid, shared biases in layer 2, loss half_sse`: enough to tell two
+/// networks apart when they differ in anything [`resume`] compares.
+fn describe<F: Float>(net: &Network<F>) -> String {
+    let widths: Vec<String> = std::iter::once(net.inputs)
+        .chain(net.layers.iter().map(|l| l.units))
+        .map(|u| u.to_string())
+        .collect();
+    let activations: Vec<&str> = net.layers.iter().map(|l| l.activation.name()).collect();
+    let shared: Vec<String> = net
+        .layers
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.bias == backprop::BiasKind::Shared)
+        .map(|(k, _)| (k + 1).to_string())
+        .collect();
+    format!(
+        "{}, {}{}, loss {}",
+        widths.join("-"),
+        activations.join("/"),
+        if shared.is_empty() {
+            String::new()
+        } else {
+            format!(", shared biases in layer {}", shared.join(", "))
+        },
+        net.loss.name()
+    )
 }
 
 /// A model file of one dtype seen as `ModelFile<F>` (the caller checked the dtype matches).

@@ -45,7 +45,7 @@ pub fn looks_like_idx(path: &Path) -> bool {
     crate::io::read::is_regular(path)
         && std::fs::File::open(path)
         .and_then(|mut f| f.read_exact(&mut start))
-        .is_ok_and(|_| start[..2] == [0x1f, 0x8b] || start == [0, 0, 8, 3])
+        .is_ok_and(|_| start[..2] == [0x1f, 0x8b] || start == [0, 0, 8, 3] || start == [0, 0, 8, 1])
 }
 
 /// Parses the (decompressed) bytes of an images file and a labels file; the names are for
@@ -149,6 +149,11 @@ fn header(bytes: &[u8], name: &str, dims: usize, what: &str) -> Result<Vec<usize
     }
     let magic = u32::from_be_bytes(bytes[..4].try_into().expect("4 bytes"));
     let expected = 0x0800 + dims as u32;
+    if magic == 0x0801 && dims == 3 {
+        return Err(err(
+            "this is an IDX labels file (magic number 0x00000801), expected an images file (0x00000803); the labels go with --labels".into(),
+        ));
+    }
     if magic != expected {
         return Err(err(format!(
             "magic number is 0x{magic:08x}, expected 0x{expected:08x} (IDX {what}: unsigned bytes, {dims} dimension{})",

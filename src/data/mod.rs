@@ -11,6 +11,7 @@
 //! `half_sse` or `mse`) gets the target columns' numbers.
 
 pub mod builtin;
+pub mod checks;
 pub mod csv;
 pub mod dataset;
 pub mod idx;
@@ -112,14 +113,20 @@ pub struct DataInfo {
 }
 
 impl DataInfo {
-    /// For data without names (inline rows, or a model file without data metadata).
+    /// For data without names (inline rows, or a model file without data metadata): features
+    /// `i1, i2, …` and targets `target` (or `target1, target2, …`), as the seed notes and
+    /// `builtin:worked_example` name them.
     pub fn unnamed(loss: Loss, inputs: usize, outputs: usize) -> DataInfo {
         let numbered = |prefix: &str, n: usize| (1..=n).map(|k| format!("{prefix}{k}")).collect();
         let (task, target_names) = if Task::classifies(loss) {
             let classes = (0..outputs.max(2)).map(|k| k.to_string()).collect();
             (Task::Classification { classes }, vec!["label".to_string()])
         } else {
-            let targets: Vec<String> = numbered("t", outputs);
+            let targets: Vec<String> = if outputs == 1 {
+                vec!["target".to_string()]
+            } else {
+                numbered("target", outputs)
+            };
             (
                 Task::Regression {
                     targets: targets.clone(),
@@ -129,7 +136,7 @@ impl DataInfo {
         };
         DataInfo {
             task,
-            feature_names: numbered("x", inputs),
+            feature_names: numbered("i", inputs),
             target_names,
             features: None,
             targets: None,
@@ -211,11 +218,7 @@ impl DataInfo {
             };
             match (get("mean")?, get("std")?) {
                 (Some(mean), Some(std)) => {
-                    if let Some(bad) = std.iter().find(|&&s| s <= 0.0) {
-                        return Err(Error::Config(format!(
-                            "tensor data.{prefix}_std holds {bad}, expected positive numbers"
-                        )));
-                    }
+                    checks::statistics(prefix, &mean, &std)?;
                     Ok(Some(Standardizer { mean, std }))
                 }
                 (None, None) => Ok(None),
@@ -253,52 +256,68 @@ impl DataInfo {
         })
     }
 
-    /// The feature columns of a CSV table, by name (or, when the table lacks the names, all its
-    /// columns but the target columns, in order, if their number is right): raw `[rows × inputs]`.
+    /// The feature columns of a CSV table, by name; a headerless table (line 1 all numbers)
+    /// must have exactly the model's features, in order: raw `[rows × inputs]`.
     pub fn csv_features(&self, table: &CsvTable) -> Result<Vec<f64>> {
-        let by_name: Option<Vec<usize>> = self
-            .feature_names
-            .iter()
-            .map(|n| table.header.iter().position(|h| h == n))
-            .collect();
-        let columns = match by_name {
-            Some(c) => c,
-            None => {
-                let rest: Vec<usize> = (0..table.header.len())
-                    .filter(|&c| !self.target_names.contains(&table.header[c]))
-                    .collect();
-                if rest.len() != self.feature_names.len() {
-                    let missing: Vec<&String> = self
-                        .feature_names
-                        .iter()
-                        .filter(|n| !table.header.contains(n))
-                        .collect();
-                    return Err(Error::File {
-                        file: table.file.clone(),
-                        message: format!(
-                            "no column named `{}` ({} of the model's {} features missing; was the model trained on other data?), and its {} other columns cannot stand in for them in order; expected the columns {}",
-                            missing[0],
-                            missing.len(),
-                            self.feature_names.len(),
-                            rest.len(),
-                            csv::quoted_list(&self.feature_names)
-                        ),
-                    });
-                }
-                rest
+        let n = self.feature_names.len();
+        if checks::looks_headerless(table) {
+            let t = checks::without_header(table);
+            let width = t.header.len();
+            if width != n && width != n + self.target_names.len() {
+                return Err(Error::File {
+                    file: table.file.clone(),
+                    message: format!(
+                        "no header (line 1 is all numbers) and {width} columns, expected {n} (the model's features {}, in order)",
+                        csv::quoted_list(&self.feature_names)
+                    ),
+                });
             }
-        };
+            return t.numbers(&(0..n).collect::<Vec<_>>());
+        }
+        let columns = table.columns(&self.feature_names).map_err(|_| {
+            let missing: Vec<&String> = self
+                .feature_names
+                .iter()
+                .filter(|f| !table.header.contains(f))
+                .collect();
+            Error::File {
+                file: table.file.clone(),
+                message: format!(
+                    "no column named `{}` ({} of the model's {n} features missing; was the model trained on other data?); the header has {}, expected the columns {}",
+                    missing.first().map_or("?", |m| m.as_str()),
+                    missing.len(),
+                    csv::quoted_list(&table.header),
+                    csv::quoted_list(&self.feature_names)
+                ),
+            }
+        })?;
         table.numbers(&columns)
     }
 
     /// The targets of a labelled CSV table, encoded for the network (one-hot classes, or raw
     /// values for regression — not standardised): `[rows × outputs]`.
     pub fn csv_targets(&self, table: &CsvTable, outputs: usize) -> Result<Vec<f64>> {
-        let columns = self
-            .target_names
-            .iter()
-            .map(|n| table.column(n))
-            .collect::<Result<Vec<_>>>()?;
+        let positional;
+        let (table, columns) = if checks::looks_headerless(table) {
+            // Headerless: the features, then the targets, in the model's order.
+            positional = checks::without_header(table);
+            let n = self.feature_names.len();
+            let width = n + self.target_names.len();
+            if positional.header.len() != width {
+                return Err(Error::File {
+                    file: table.file.clone(),
+                    message: format!(
+                        "no header (line 1 is all numbers) and {} columns, expected {width} (the model's features {}, then {})",
+                        positional.header.len(),
+                        csv::quoted_list(&self.feature_names),
+                        csv::quoted_list(&self.target_names)
+                    ),
+                });
+            }
+            (&positional, (n..width).collect())
+        } else {
+            (table, table.columns(&self.target_names)?)
+        };
         match &self.task {
             Task::Regression { .. } => table.numbers(&columns),
             Task::Classification { classes } => {
@@ -355,6 +374,9 @@ pub fn encode_classes(
         file: file.to_string(),
         message,
     };
+    for (place, label) in labels {
+        checks::label_present(place, label, file)?;
+    }
     let classes: Vec<String> = match fixed {
         Some(c) => c.to_vec(),
         None => {
@@ -367,6 +389,7 @@ pub fn encode_classes(
             distinct
         }
     };
+    checks::at_least_two_classes(&classes, file)?;
     let k = classes.len();
     let one_hot = outputs == k;
     if !(one_hot || outputs == 1 && k == 2) {
@@ -499,6 +522,10 @@ pub fn load_table(
         (data.path.as_deref(), data.labels.as_deref())
     };
     let path = path.ok_or_else(|| Error::Config("data: no `path` to read".into()))?;
+    checks::path_given(if test { "test_path" } else { "path" }, path)?;
+    if let Some(l) = labels {
+        checks::path_given(if test { "test_labels" } else { "labels" }, l)?;
+    }
     let classify = Task::classifies(loss);
     let fixed_classes = known
         .and_then(|t| t.task.classes().map(|c| c.to_vec()))
@@ -537,14 +564,12 @@ pub fn load_table(
         });
     }
     let csv = read_csv(path, base)?;
+    checks::has_header(&csv)?;
     let target_names = match &data.target {
         Some(t) => t.names(),
         None => vec![csv.header.last().expect("a header").clone()],
     };
-    let target_columns = target_names
-        .iter()
-        .map(|n| csv.column(n))
-        .collect::<Result<Vec<_>>>()?;
+    let target_columns = csv.columns(&target_names)?;
     let feature_names: Vec<String> = match known {
         Some(t) => t.feature_names.clone(),
         None => csv
@@ -555,10 +580,7 @@ pub fn load_table(
             .map(|(_, h)| h.clone())
             .collect(),
     };
-    let feature_columns = feature_names
-        .iter()
-        .map(|n| csv.column(n))
-        .collect::<Result<Vec<_>>>()?;
+    let feature_columns = csv.columns(&feature_names)?;
     if feature_columns.is_empty() {
         return Err(Error::File {
             file: csv.file.clone(),
@@ -602,7 +624,8 @@ pub fn load_table(
             });
         }
         (
-            csv.numbers(&target_columns)?,
+            csv.numbers(&target_columns)
+                .map_err(|e| checks::hint_classifier(e, loss))?,
             Task::Regression {
                 targets: target_names.clone(),
             },
@@ -649,6 +672,8 @@ pub fn prepare<F: Float>(spec: &Spec, base: &Path) -> Result<Prepared<F>> {
         });
     }
     let table = load_table(data, base, spec.loss, outputs, false, None)?;
+    let file_of = |p: &Option<String>| p.clone().unwrap_or_default();
+    checks::magnitudes(&table, &file_of(&data.path))?;
     if table.feature_names.len() != spec.inputs {
         return Err(Error::Config(format!(
             "data: {} has {} feature columns ({}), but `inputs` is {}",
@@ -669,6 +694,10 @@ pub fn prepare<F: Float>(spec: &Spec, base: &Path) -> Result<Prepared<F>> {
         )?),
         None => None,
     };
+    if let Some(t) = &test_table {
+        checks::same_shape(&table, t, &file_of(&data.test_path))?;
+        checks::magnitudes(t, &file_of(&data.test_path))?;
+    }
     let parts = split::split(
         table.rows(),
         data.validation_fraction(),

@@ -68,20 +68,26 @@ pub fn render(d: &Derivation) -> String {
         })
         .collect();
     let o = &d.optimizer;
+    // Only the hyper-parameters the optimizer uses.
+    let optimizer = match o.kind {
+        crate::optim::OptimizerKind::Sgd => json!({
+            "kind": o.kind.name(), "learning_rate": o.learning_rate,
+        }),
+        crate::optim::OptimizerKind::Momentum => json!({
+            "kind": o.kind.name(), "learning_rate": o.learning_rate, "momentum": o.momentum,
+        }),
+        crate::optim::OptimizerKind::Adam => json!({
+            "kind": o.kind.name(), "learning_rate": o.learning_rate,
+            "beta1": o.beta1, "beta2": o.beta2, "eps": o.eps,
+        }),
+    };
     let doc = json!({
         "network": {
             "inputs": d.inputs,
             "layers": layers,
             "loss": d.loss.name(),
         },
-        "optimizer": {
-            "kind": o.kind.name(),
-            "learning_rate": o.learning_rate,
-            "momentum": o.momentum,
-            "beta1": o.beta1,
-            "beta2": o.beta2,
-            "eps": o.eps,
-        },
+        "optimizer": optimizer,
         "samples": d.samples,
         "quantities": quantities,
     });
