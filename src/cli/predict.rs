@@ -52,13 +52,14 @@ fn predict<F: Float>(model: &ModelFile<F>, args: &Args) -> Result<ExitCode> {
         }
         (None, Some(path)) => {
             let table = data::read_csv(path, Path::new(""))?;
+            let features = info.csv_features(&table)?;
             if data::checks::looks_headerless(&table) {
                 eprintln!(
                     "note: {path} has no header (line 1 is all numbers): its columns are taken by position as {}",
                     info.feature_names.join(",")
                 );
             }
-            (info.csv_features(&table)?, true)
+            (features, true)
         }
         (None, None) => return config_err!("give --input \"…\" or --data FILE.csv"),
     };

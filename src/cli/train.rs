@@ -432,7 +432,13 @@ fn resume<F: Float>(
         );
     }
     let saved_info = DataInfo::from_model(&model).map_err(in_file)?;
-    if saved_info.feature_names != info.feature_names || saved_info.task != info.task {
+    // Inline rows have no names (`i1, i2, …` are made up; older files said `x1, x2, …`).
+    let inline = *info == DataInfo::unnamed(net.loss, net.inputs, net.outputs());
+    let same_task = match (&saved_info.task, &info.task) {
+        (Task::Regression { .. }, Task::Regression { .. }) => inline || saved_info.task == info.task,
+        _ => saved_info.task == info.task,
+    };
+    if (!inline && saved_info.feature_names != info.feature_names) || !same_task {
         return config_err!(
             "{}: it was trained on other data (other feature columns or classes) than the spec's",
             path.display()

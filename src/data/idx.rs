@@ -141,6 +141,11 @@ fn header(bytes: &[u8], name: &str, dims: usize, what: &str) -> Result<Vec<usize
         message,
     };
     let header_len = 4 + 4 * dims;
+    if dims == 3 && bytes.starts_with(&[0, 0, 8, 1]) {
+        return Err(err(
+            "this is an IDX labels file (magic number 0x00000801), expected an images file (0x00000803): a labels file goes with --labels (or `labels` in [data])".into(),
+        ));
+    }
     if bytes.len() < header_len {
         return Err(err(format!(
             "truncated: {} bytes, expected an IDX {what} header of {header_len} bytes",
@@ -149,11 +154,6 @@ fn header(bytes: &[u8], name: &str, dims: usize, what: &str) -> Result<Vec<usize
     }
     let magic = u32::from_be_bytes(bytes[..4].try_into().expect("4 bytes"));
     let expected = 0x0800 + dims as u32;
-    if magic == 0x0801 && dims == 3 {
-        return Err(err(
-            "this is an IDX labels file (magic number 0x00000801), expected an images file (0x00000803); the labels go with --labels".into(),
-        ));
-    }
     if magic != expected {
         return Err(err(format!(
             "magic number is 0x{magic:08x}, expected 0x{expected:08x} (IDX {what}: unsigned bytes, {dims} dimension{})",
