@@ -379,7 +379,8 @@ impl Spec {
             ),
             size * TOML_BYTES_PER_BYTE,
         )?;
-        let text = crate::io::read::text_within_memory(path, "a spec (TOML)", TOML_BYTES_PER_BYTE as u64)?;
+        let text =
+            crate::io::read::text_within_memory(path, "a spec (TOML)", TOML_BYTES_PER_BYTE as u64)?;
         Spec::parse(&text, &path.display().to_string())
     }
 

@@ -82,7 +82,11 @@ fn hidden(dir: &Path) -> Vec<PathBuf> {
 fn outputs_onto_a_device_a_fifo_or_a_link_to_stdout_leave_them_as_they_were() {
     let dir = setup();
     let d = dir.path();
-    let ok = sh(d, "$BP train spec.toml -q --save m.safetensors", Duration::from_secs(60));
+    let ok = sh(
+        d,
+        "$BP train spec.toml -q --save m.safetensors",
+        Duration::from_secs(60),
+    );
     assert!(ok.status.success(), "{}", stderr(&ok));
     mkfifo(&d.join("fifo.svg"));
     std::os::unix::fs::symlink("/proc/self/fd/1", d.join("stdout.svg")).unwrap();
@@ -131,14 +135,22 @@ fn a_symbolic_link_to_a_regular_file_is_written_through() {
     let d = dir.path();
     std::fs::create_dir(d.join("models")).unwrap();
     std::os::unix::fs::symlink("models/real.safetensors", d.join("m.safetensors")).unwrap();
-    let out = sh(d, "$BP train spec.toml -q --save m.safetensors", Duration::from_secs(60));
+    let out = sh(
+        d,
+        "$BP train spec.toml -q --save m.safetensors",
+        Duration::from_secs(60),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(std::fs::symlink_metadata(d.join("m.safetensors"))
         .unwrap()
         .file_type()
         .is_symlink());
     assert!(d.join("models/real.safetensors").is_file());
-    let p = sh(d, "$BP predict m.safetensors --input 1,2", Duration::from_secs(30));
+    let p = sh(
+        d,
+        "$BP predict m.safetensors --input 1,2",
+        Duration::from_secs(30),
+    );
     assert!(p.status.success(), "{}", stderr(&p));
 }
 
@@ -153,8 +165,16 @@ fn a_run_piped_into_a_reader_that_stops_still_saves_its_model() {
         let out = sh(d, &script, Duration::from_secs(120));
         assert!(out.status.success(), "{script}: {}", stderr(&out));
         assert!(stderr(&out).is_empty(), "{script}: {}", stderr(&out));
-        let p = sh(d, &format!("$BP predict {model} --input 1,2"), Duration::from_secs(30));
-        assert!(p.status.success(), "{script}: model not saved: {}", stderr(&p));
+        let p = sh(
+            d,
+            &format!("$BP predict {model} --input 1,2"),
+            Duration::from_secs(30),
+        );
+        assert!(
+            p.status.success(),
+            "{script}: model not saved: {}",
+            stderr(&p)
+        );
         let pstdout = String::from_utf8_lossy(&p.stdout);
         assert!(pstdout.contains("probabilities"), "{pstdout}");
     }
@@ -165,7 +185,11 @@ fn a_run_piped_into_a_reader_that_stops_still_saves_its_model() {
 fn every_reader_refuses_dev_zero_and_a_fifo_at_once_under_a_memory_cap() {
     let dir = setup();
     let d = dir.path();
-    let ok = sh(d, "$BP train spec.toml -q --save m.safetensors", Duration::from_secs(60));
+    let ok = sh(
+        d,
+        "$BP train spec.toml -q --save m.safetensors",
+        Duration::from_secs(60),
+    );
     assert!(ok.status.success(), "{}", stderr(&ok));
     mkfifo(&d.join("fifo"));
     for (source, kind) in [
@@ -194,7 +218,10 @@ fn every_reader_refuses_dev_zero_and_a_fifo_at_once_under_a_memory_cap() {
             (format!("$BP train {source}"), "expected a spec (TOML)"),
             (format!("$BP train {sub}/csv.toml"), "expected a CSV file"),
             (format!("$BP train {sub}/idx.toml"), "expected an IDX file"),
-            (format!("$BP predict {source} --input 1,2"), "expected a model file"),
+            (
+                format!("$BP predict {source} --input 1,2"),
+                "expected a model file",
+            ),
             (
                 format!("$BP predict m.safetensors --data {source}"),
                 "expected a CSV file",
@@ -251,14 +278,21 @@ fn predictions(d: &Path, data: &str) -> (String, String) {
         Duration::from_secs(30),
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    (String::from_utf8_lossy(&out.stdout).into_owned(), stderr(&out))
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr(&out),
+    )
 }
 
 #[test]
 fn predict_matches_columns_by_name_and_reads_a_headerless_file_by_position() {
     let dir = setup();
     let d = dir.path();
-    let ok = sh(d, "$BP train spec.toml -q --save m.safetensors", Duration::from_secs(60));
+    let ok = sh(
+        d,
+        "$BP train spec.toml -q --save m.safetensors",
+        Duration::from_secs(60),
+    );
     assert!(ok.status.success(), "{}", stderr(&ok));
     let (in_order, _) = predictions(d, "a,b\n1,2\n7,0\n3,5\n");
     // The same samples with the columns swapped (and one the model does not use).
@@ -293,5 +327,9 @@ fn a_header_of_a_hundred_thousand_columns_is_read_in_linear_time() {
     assert!(out.status.success(), "{}", stderr(&out));
     // Quadratic lookup took 13 s here; linear takes well under a second (a loaded machine
     // gets some margin).
-    assert!(start.elapsed() < Duration::from_secs(8), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        start.elapsed()
+    );
 }

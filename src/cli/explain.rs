@@ -53,8 +53,11 @@ enum FormatArg {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(path) = &args.output {
-        let spec: Vec<(&str, &std::path::Path)> =
-            args.spec.iter().map(|s| ("the spec", s.as_path())).collect();
+        let spec: Vec<(&str, &std::path::Path)> = args
+            .spec
+            .iter()
+            .map(|s| ("the spec", s.as_path()))
+            .collect();
         super::check_outputs(&[("-o", path)], &spec)?;
     }
     let spec = match &args.spec {

@@ -67,7 +67,10 @@ mod tests {
         let long = format!("line 2: `{}` is not a number", "x".repeat(100));
         assert_eq!(
             tidy(&long),
-            format!("line 2: `{}…` (100 characters) is not a number", "x".repeat(60))
+            format!(
+                "line 2: `{}…` (100 characters) is not a number",
+                "x".repeat(60)
+            )
         );
         assert_eq!(tidy("plain"), "plain");
         assert_eq!(tidy("bell\u{7}"), "bell\\u{7}");

@@ -13,7 +13,10 @@ pub fn per_class_table(classes: &[String], c: &Confusion) {
         .max(5);
     say!(
         "  {:<width$}  {:>9}  {:>9}  {:>7}",
-        "class", "precision", "recall", "samples"
+        "class",
+        "precision",
+        "recall",
+        "samples"
     );
     let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.4}"));
     for (k, name) in classes.iter().enumerate() {

@@ -130,6 +130,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     let mut observer = Observer {
         args,
         info: &info,
+        learning_rate: spec.optimizer.learning_rate,
         progress: Progress::new(args.quiet, first, plan.epochs, train.len()),
         log: args.log.as_deref().map(Log::create).transpose()?,
         history: Thinned::new(plot::MAX_POINTS),
@@ -158,7 +159,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         // Stopped inside an epoch (after a step): save that state too; resuming continues it.
         let place = if trainer.epoch_position > 0 {
             if let Some(path) = &args.save {
-                save(path, &net, &trainer, &info)?;
+                save(path, &net, &trainer, &info, spec.optimizer.learning_rate)?;
             }
             format!(
                 "in epoch {epoch} after step {step} ({} of {} samples)",
@@ -191,7 +192,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     let seconds = start.elapsed().as_secs_f64();
     // Saved before anything is reported: output into a closed pipe never loses the model.
     if let Some(path) = &args.save {
-        save(path, &net, &trainer, &info)?;
+        save(path, &net, &trainer, &info, spec.optimizer.learning_rate)?;
     }
     let done = trainer.epoch - first;
     let steps = trainer.step - first_step;
@@ -285,6 +286,8 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
 struct Observer<'a> {
     args: &'a Args,
     info: &'a DataInfo,
+    /// The spec's learning rate, kept in the files saved.
+    learning_rate: f64,
     progress: Progress,
     log: Option<Log>,
     history: Thinned<Point>,
@@ -328,7 +331,7 @@ impl<F: Float> backprop::train::Observer<F> for Observer<'_> {
         let stop = interrupt::requested();
         let due = (self.args.checkpoint_every).is_some_and(|n| (r.epoch + 1).is_multiple_of(n));
         if let (true, Some(path)) = (due || stop, &self.args.save) {
-            save(path, net, trainer, self.info)?;
+            save(path, net, trainer, self.info, self.learning_rate)?;
         }
         if stop {
             return Err(Error::Interrupted {
@@ -372,7 +375,11 @@ fn check_outputs(spec: &Spec, args: &Args) -> Result<()> {
     .filter_map(|(flag, p)| p.as_deref().map(|p| (flag, p)))
     .collect();
     for output in &outputs {
-        let against = if output.0 == "--save" { &inputs } else { &with_resume };
+        let against = if output.0 == "--save" {
+            &inputs
+        } else {
+            &with_resume
+        };
         super::check_outputs(&[*output], against)?;
     }
     super::check_outputs(&outputs, &[])
@@ -392,10 +399,15 @@ fn save<F: Float>(
     net: &Network<F>,
     trainer: &Trainer<F>,
     info: &DataInfo,
+    learning_rate: f64,
 ) -> Result<()> {
     let mut model = ModelFile::new(net.clone());
     info.store(&mut model);
     trainer.store(&mut model);
+    // The spec's rate, not the last one the schedule set (resuming recomputes the schedule).
+    if let Some(o) = &mut model.optimizer {
+        o.config.learning_rate = learning_rate;
+    }
     model_file::save(path, &model)
 }
 
@@ -435,7 +447,9 @@ fn resume<F: Float>(
     // Inline rows have no names (`i1, i2, …` are made up; older files said `x1, x2, …`).
     let inline = *info == DataInfo::unnamed(net.loss, net.inputs, net.outputs());
     let same_task = match (&saved_info.task, &info.task) {
-        (Task::Regression { .. }, Task::Regression { .. }) => inline || saved_info.task == info.task,
+        (Task::Regression { .. }, Task::Regression { .. }) => {
+            inline || saved_info.task == info.task
+        }
         _ => saved_info.task == info.task,
     };
     if (!inline && saved_info.feature_names != info.feature_names) || !same_task {

@@ -127,7 +127,12 @@ impl CsvTable {
             .collect();
         names
             .iter()
-            .map(|n| index.get(n.as_str()).copied().map_or_else(|| self.column(n), Ok))
+            .map(|n| {
+                index
+                    .get(n.as_str())
+                    .copied()
+                    .map_or_else(|| self.column(n), Ok)
+            })
             .collect()
     }
 

@@ -44,8 +44,10 @@ pub fn looks_like_idx(path: &Path) -> bool {
     let mut start = [0u8; 4];
     crate::io::read::is_regular(path)
         && std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut start))
-        .is_ok_and(|_| start[..2] == [0x1f, 0x8b] || start == [0, 0, 8, 3] || start == [0, 0, 8, 1])
+            .and_then(|mut f| f.read_exact(&mut start))
+            .is_ok_and(|_| {
+                start[..2] == [0x1f, 0x8b] || start == [0, 0, 8, 3] || start == [0, 0, 8, 1]
+            })
 }
 
 /// Parses the (decompressed) bytes of an images file and a labels file; the names are for
@@ -110,7 +112,13 @@ fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
     let raw = crate::io::read::within_memory(path, "an IDX file", 1)?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let limit = crate::limits::memory_limit()?;
-        let mut out = Vec::new();
+        // The gzip trailer's ISIZE (the inflated size mod 2³², exact for one member under
+        // 4 GiB) sizes the buffer once: growing it by doubling could need twice the data.
+        let isize = raw
+            .len()
+            .checked_sub(4)
+            .map_or(0, |at| u32::from_le_bytes(raw[at..].try_into().expect("4 bytes")));
+        let mut out = Vec::with_capacity((isize as u64).min(limit.bytes) as usize);
         flate2::read::MultiGzDecoder::new(&raw[..])
             .take(limit.bytes.saturating_add(1))
             .read_to_end(&mut out)

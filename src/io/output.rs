@@ -22,16 +22,28 @@ pub fn folder(path: &Path) -> PathBuf {
     }
 }
 
-/// The start of every temporary name for `name`: `.NAME.tmp-`, with NAME cut (at a character
-/// boundary) so that the prefix and a process id of up to 10 digits fit in [`NAME_MAX`] bytes.
+/// The start of every temporary name for `name`: `.NAME.tmp-`, so that the prefix and a
+/// process id of up to 10 digits fit in [`NAME_MAX`] bytes. A longer NAME is cut (at a
+/// character boundary) and followed by `~` and a hash of the whole name, so that two long
+/// names that start alike never share a temporary file.
 pub fn temporary_prefix(name: &std::ffi::OsStr) -> String {
     let name = name.to_string_lossy();
     let room = NAME_MAX - ".".len() - ".tmp-".len() - 10;
-    let mut cut = name.len().min(room);
+    if name.len() <= room {
+        return format!(".{name}.tmp-");
+    }
+    let mut cut = room - 17;
     while !name.is_char_boundary(cut) {
         cut -= 1;
     }
-    format!(".{}.tmp-", &name[..cut])
+    format!(".{}~{:016x}.tmp-", &name[..cut], fnv1a(name.as_bytes()))
+}
+
+/// The 64-bit FNV-1a hash (offset basis 0xcbf29ce484222325, prime 0x100000001b3).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The temporary file beside `path` that a write goes through: `.NAME.tmp-PID`.
@@ -44,15 +56,20 @@ pub fn temporary_path(path: &Path) -> Result<PathBuf> {
     Ok(folder(path).join(tmp))
 }
 
-/// Where a write to `path` lands: `path` itself, or, when it is a symbolic link to a regular
-/// file, the file it names (so that the link stays a link).
+/// Where a write to `path` lands: `path` itself, or, when it is a symbolic link, the file it
+/// names, followed link by link (so that the link stays a link; the file may not exist yet).
 pub fn final_target(path: &Path) -> PathBuf {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    let mut target = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&target) {
+            Ok(m) if m.file_type().is_symlink() => match std::fs::read_link(&target) {
+                Ok(next) => target = folder(&target).join(next),
+                Err(_) => break,
+            },
+            _ => break,
         }
-        _ => path.to_path_buf(),
     }
+    target
 }
 
 /// The identity of an existing file (device, inode), following symbolic links.
@@ -112,11 +129,19 @@ pub fn check_target(flag: &str, path: &Path) -> Result<()> {
                 path.display()
             ))),
         },
-        // A dangling symbolic link: writing would replace the link.
-        Err(_) if std::fs::symlink_metadata(path).is_ok() => Err(Error::Config(format!(
-            "{flag} {}: is a symbolic link to nothing, expected a regular file or a new name",
-            path.display()
-        ))),
+        // A symbolic link to a file not there yet is written through, when its folder exists.
+        Err(_) if std::fs::symlink_metadata(path).is_ok() => {
+            let target = final_target(path);
+            if folder(&target).is_dir() && std::fs::symlink_metadata(&target).is_err() {
+                Ok(())
+            } else {
+                Err(Error::Config(format!(
+                    "{flag} {}: is a symbolic link to {}, whose folder does not exist; expected a regular file or a new name",
+                    path.display(),
+                    target.display()
+                )))
+            }
+        }
         Err(_) => Ok(()),
     }
 }
@@ -162,6 +187,12 @@ mod tests {
         // A multi-byte name is cut at a character boundary.
         let wide = "é".repeat(200);
         assert!(temporary_prefix(wide.as_ref()).len() <= NAME_MAX - 10);
+        // Two long names alike in their first 220 bytes get different temporary names.
+        let a = temporary_prefix(std::ffi::OsStr::new(&long));
+        let b = temporary_prefix(std::ffi::OsStr::new(&(long.clone() + ".l")));
+        assert_ne!(a, b);
+        // FNV-1a of "a" is 0xaf63dc4c8601ec8c (the published test vector).
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
     }
 
     #[test]
@@ -173,12 +204,22 @@ mod tests {
             &[("the spec", Path::new("./Cargo.toml"))],
         )
         .unwrap_err();
-        assert!(e.to_string().contains("is the spec, one of this command's inputs"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("is the spec, one of this command's inputs"),
+            "{e}"
+        );
         let e = check_all(
-            &[("--save", Path::new("new.bin")), ("--log", Path::new("./new.bin"))],
+            &[
+                ("--save", Path::new("new.bin")),
+                ("--log", Path::new("./new.bin")),
+            ],
             &[],
         )
         .unwrap_err();
-        assert!(e.to_string().contains("and --save name the same file"), "{e}");
+        assert!(
+            e.to_string().contains("and --save name the same file"),
+            "{e}"
+        );
     }
 }

@@ -49,7 +49,9 @@ pub fn regular(path: &Path, what: &str) -> Result<std::fs::Metadata> {
         None => Ok(meta),
         Some(kind) => Err(Error::File {
             file: path.display().to_string(),
-            message: format!("is {kind}, expected {what} (inputs are read only from regular files)"),
+            message: format!(
+                "is {kind}, expected {what} (inputs are read only from regular files)"
+            ),
         }),
     }
 }

@@ -128,7 +128,7 @@ case('rb-log-to-symlink-to-dev-null', ['train', '{dir}/spec.toml', '--log', '{di
      "log.jsonl: is a character device, expected a regular file or a new name",
      {'spec.toml': cls_spec(), 'data.csv': CLS_CSV, 'log.jsonl': ('symlink', '/dev/null')})
 case('rb-save-to-dangling-symlink', ['train', '{dir}/spec.toml', '--save', '{dir}/m.safetensors'],
-     "m.safetensors: is a symbolic link to nothing",
+     "m.safetensors: is a symbolic link to {dir}/nowhere/m.safetensors, whose folder does not exist",
      {'spec.toml': cls_spec(), 'data.csv': CLS_CSV, 'm.safetensors': ('symlink', 'nowhere/m.safetensors')})
 case('rb-predict-output-onto-the-data',
      ['predict', '{dir}/m.safetensors', '--data', '{dir}/data.csv', '-o', '{dir}/data.csv'],
