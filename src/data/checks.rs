@@ -4,7 +4,7 @@
 //! statistics that would make NaN, a headerless CSV file, an empty path.
 
 use super::csv::{quoted_list, CsvTable};
-use super::Table;
+use super::table::Table;
 use crate::error::{Error, Result};
 
 /// Largest magnitude a feature or regression target may have: beyond it the square in the
@@ -158,7 +158,7 @@ pub fn path_given(key: &str, path: &str) -> Result<()> {
 }
 
 /// Adds to a "`apple` is not a number" of a regression target the likely cause.
-pub fn hint_classifier(e: Error, loss: crate::Loss) -> Error {
+pub fn hint_classifier(e: Error, loss: crate::engine::loss::Loss) -> Error {
     match e {
         Error::File { file, message } if message.ends_with("is not a number") => Error::File {
             file,

@@ -104,11 +104,11 @@ impl CsvTable {
         // Fields as strings, then numbers and a dataset: measured at ~11 bytes of memory per
         // byte of CSV (10 MB of numbers, 113 MB resident), so 16 is the estimate.
         let size = crate::io::read::regular(path, "a CSV file")?.len() as u128;
-        crate::limits::check_file(
+        crate::io::limits::check_file(
             path.display(),
             &format!(
                 "reading this CSV file ({}, about 16 bytes of memory per byte)",
-                crate::limits::human(size)
+                crate::io::limits::human(size)
             ),
             size * 16,
         )?;

@@ -90,7 +90,7 @@ fn parse_images(images: &[u8], images_name: &str) -> Result<IdxImages> {
         })?;
     check_length(pixels.len(), expected, images_name, "pixel bytes")?;
     // Each pixel becomes an f64 here, then a value of the dataset: 16 bytes at most.
-    crate::limits::check_file(
+    crate::io::limits::check_file(
         images_name,
         &format!("{count} images of {rows}×{columns} pixels, as numbers,"),
         expected as u128 * 16,
@@ -108,16 +108,15 @@ fn parse_images(images: &[u8], images_name: &str) -> Result<IdxImages> {
 /// Neither the file nor what it inflates to may pass the memory limit.
 fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
     let size = crate::io::read::regular(path, "an IDX file")?.len();
-    crate::limits::check_file(path.display(), "reading this file", size as u128)?;
+    crate::io::limits::check_file(path.display(), "reading this file", size as u128)?;
     let raw = crate::io::read::within_memory(path, "an IDX file", 1)?;
     if raw.starts_with(&[0x1f, 0x8b]) {
-        let limit = crate::limits::memory_limit()?;
+        let limit = crate::io::limits::memory_limit()?;
         // The gzip trailer's ISIZE (the inflated size mod 2³², exact for one member under
         // 4 GiB) sizes the buffer once: growing it by doubling could need twice the data.
-        let isize = raw
-            .len()
-            .checked_sub(4)
-            .map_or(0, |at| u32::from_le_bytes(raw[at..].try_into().expect("4 bytes")));
+        let isize = raw.len().checked_sub(4).map_or(0, |at| {
+            u32::from_le_bytes(raw[at..].try_into().expect("4 bytes"))
+        });
         let mut out = Vec::with_capacity((isize as u64).min(limit.bytes) as usize);
         flate2::read::MultiGzDecoder::new(&raw[..])
             .take(limit.bytes.saturating_add(1))
@@ -131,7 +130,7 @@ fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
                 file: path.display().to_string(),
                 message: format!(
                     "inflating it would need more than the memory limit of {} ({})",
-                    crate::limits::human(limit.bytes as u128),
+                    crate::io::limits::human(limit.bytes as u128),
                     limit.source
                 ),
             });

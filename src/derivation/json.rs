@@ -4,7 +4,7 @@
 
 use super::build::{Derivation, Part};
 use super::expr::{Expr, Style};
-use crate::network::BiasKind;
+use crate::engine::network::BiasKind;
 use serde_json::{json, Value};
 
 pub fn render(d: &Derivation) -> String {
@@ -70,13 +70,13 @@ pub fn render(d: &Derivation) -> String {
     let o = &d.optimizer;
     // Only the hyper-parameters the optimizer uses.
     let optimizer = match o.kind {
-        crate::optim::OptimizerKind::Sgd => json!({
+        crate::OptimizerKind::Sgd => json!({
             "kind": o.kind.name(), "learning_rate": o.learning_rate,
         }),
-        crate::optim::OptimizerKind::Momentum => json!({
+        crate::OptimizerKind::Momentum => json!({
             "kind": o.kind.name(), "learning_rate": o.learning_rate, "momentum": o.momentum,
         }),
-        crate::optim::OptimizerKind::Adam => json!({
+        crate::OptimizerKind::Adam => json!({
             "kind": o.kind.name(), "learning_rate": o.learning_rate,
             "beta1": o.beta1, "beta2": o.beta2, "eps": o.eps,
         }),

@@ -70,7 +70,7 @@ pub fn bounded(path: &Path, what: &str, cap: u64) -> Result<Vec<u8>> {
             file: path.display().to_string(),
             message: format!(
                 "more than {} (the most {what} may have here; the size the file reported was smaller)",
-                crate::limits::human(cap as u128)
+                crate::io::limits::human(cap as u128)
             ),
         });
     }
@@ -80,7 +80,7 @@ pub fn bounded(path: &Path, what: &str, cap: u64) -> Result<Vec<u8>> {
 /// [`bounded`] with the cap taken from the memory limit: a file needing `per_byte` bytes of
 /// memory per byte read may have at most `limit / per_byte` bytes.
 pub fn within_memory(path: &Path, what: &str, per_byte: u64) -> Result<Vec<u8>> {
-    let limit = crate::limits::memory_limit()?.bytes;
+    let limit = crate::io::limits::memory_limit()?.bytes;
     bounded(path, what, limit / per_byte.max(1))
 }
 

@@ -6,9 +6,8 @@
 //! - Adam (PyTorch's, with bias correction): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
 //!   θ ← θ − (η / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε)
 
-use crate::config_err;
-use crate::error::Result;
-use crate::float::Float;
+use crate::engine::float::Float;
+use crate::error::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +20,16 @@ pub enum OptimizerKind {
 }
 
 impl OptimizerKind {
+    /// How many parameter-sized state vectors it keeps: none for SGD, the velocity for
+    /// momentum, the two moments for Adam.
+    pub fn state_vectors(self) -> u128 {
+        match self {
+            OptimizerKind::Sgd => 0,
+            OptimizerKind::Momentum => 1,
+            OptimizerKind::Adam => 2,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             OptimizerKind::Sgd => "sgd",
@@ -63,13 +72,17 @@ impl OptimizerConfig {
     pub fn validate(&self) -> Result<()> {
         let lr = self.learning_rate;
         if !(lr.is_finite() && lr > 0.0) {
-            return config_err!("optimizer: learning_rate is {lr}, expected a finite number > 0");
+            return Err(Error::Config(format!(
+                "optimizer: learning_rate is {lr}, expected a finite number > 0"
+            )));
         }
         let in_unit = |name: &str, x: f64| -> Result<()> {
             if (0.0..1.0).contains(&x) {
                 Ok(())
             } else {
-                config_err!("optimizer: {name} is {x}, expected a number in [0, 1)")
+                Err(Error::Config(format!(
+                    "optimizer: {name} is {x}, expected a number in [0, 1)"
+                )))
             }
         };
         match self.kind {
@@ -79,10 +92,10 @@ impl OptimizerConfig {
                 in_unit("beta1", self.beta1)?;
                 in_unit("beta2", self.beta2)?;
                 if !(self.eps.is_finite() && self.eps > 0.0) {
-                    return config_err!(
+                    return Err(Error::Config(format!(
                         "optimizer: eps is {}, expected a finite number > 0",
                         self.eps
-                    );
+                    )));
                 }
                 Ok(())
             }
