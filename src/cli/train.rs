@@ -7,6 +7,8 @@ use super::progress::{metric_text, Progress};
 use super::say::say;
 use super::thin::Thinned;
 use super::{num, report};
+use backprop::interop::tensorboard::EventWriter;
+use backprop::io::atomic::write_atomically;
 use backprop::{
     config_err, metrics, model_file, AnyModel, Confusion, DataInfo, Dataset, EpochReport, Error,
     Float, Metrics, ModelFile, Network, Prepared, Result, Spec, StepProgress, Task, Trainer,
@@ -53,6 +55,13 @@ pub struct Args {
         allow_negative_numbers = true
     )]
     checkpoint_every: Option<usize>,
+    /// Write the trained model as ONNX here at the end (as `backprop export` does).
+    #[arg(long, value_name = "MODEL.onnx")]
+    export: Option<PathBuf>,
+    /// Write a TensorBoard event file into this folder (created if needed): per epoch the
+    /// losses, the validation metric, the learning rate and samples/s; the spec as text.
+    #[arg(long, value_name = "DIR")]
+    tensorboard: Option<PathBuf>,
     /// Continue training from a model file saved by --save or a checkpoint.
     #[arg(long, value_name = "MODEL.safetensors")]
     resume: Option<PathBuf>,
@@ -78,6 +87,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     check_outputs(&spec, &args)?;
     if let Some(path) = &args.plot {
         plot::check_path(path)?;
+    }
+    if let Some(dir) = args
+        .tensorboard
+        .as_ref()
+        .filter(|d| d.exists() && !d.is_dir())
+    {
+        return config_err!(
+            "--tensorboard {}: is a file, expected a folder (created if missing)",
+            dir.display()
+        );
     }
     spec.validate().map_err(|e| e.in_file("command line"))?;
     // A model that cannot be written is refused now, not after the training.
@@ -122,6 +141,11 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         info: &info,
         progress: Progress::new(args.quiet, first, plan.epochs, train.len()),
         log: args.log.as_deref().map(Log::create).transpose()?,
+        events: args
+            .tensorboard
+            .as_deref()
+            .map(|dir| events(dir, &args.spec))
+            .transpose()?,
         history: Thinned::new(plot::MAX_POINTS),
     };
     let start = std::time::Instant::now();
@@ -173,6 +197,10 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     }
     if let Some(log) = log {
         run.finish_log(log, test.as_ref().map(|_| final_metrics))?;
+    }
+    if let Some(path) = &args.export {
+        write_atomically(path, &backprop::interop::onnx::to_onnx(&net, &info))?;
+        say!("exported {}", path.display());
     }
     if let Some(path) = &args.plot {
         run.plot(path, history.points(), final_name, confusion.as_ref())?;
@@ -341,12 +369,23 @@ struct Observer<'a> {
     info: &'a DataInfo,
     progress: Progress,
     log: Option<Log>,
+    events: Option<EventWriter>,
     history: Thinned<Point>,
+}
+
+/// A TensorBoard event file in `dir`, starting with the spec's text.
+fn events(dir: &Path, spec: &Path) -> Result<EventWriter> {
+    let mut events = EventWriter::create(dir)?;
+    let text = std::fs::read_to_string(spec).unwrap_or_default();
+    // Indented four spaces: a code block in the text plugin's Markdown.
+    let block: Vec<String> = text.lines().map(|l| format!("    {l}")).collect();
+    events.text(0, "spec", &block.join("\n"))?;
+    Ok(events)
 }
 
 impl<F: Float> backprop::Observer<F> for Observer<'_> {
     fn timing(&self) -> bool {
-        self.log.is_some()
+        self.log.is_some() || self.events.is_some()
     }
 
     /// Ctrl-C breaks after the step in progress.
@@ -379,6 +418,25 @@ impl<F: Float> backprop::Observer<F> for Observer<'_> {
                 "samples_per_s": r.samples_per_s,
                 "seconds": r.seconds,
             }))?;
+        }
+        if let Some(events) = &mut self.events {
+            let mut scalars = vec![
+                ("train/loss", r.train_loss),
+                ("learning_rate", r.learning_rate),
+            ];
+            if let Some(v) = &r.validation {
+                scalars.push(("validation/loss", v.loss));
+                if let Some(a) = v.accuracy {
+                    scalars.push(("validation/accuracy", a));
+                }
+                if let Some(e) = v.rmse {
+                    scalars.push(("validation/rmse", e));
+                }
+            }
+            if let Some(speed) = r.samples_per_s {
+                scalars.push(("samples_per_s", speed));
+            }
+            events.scalars(r.epoch as i64, &scalars)?;
         }
         if self.args.plot.is_some() {
             self.history.push(Point {
@@ -430,6 +488,7 @@ fn check_outputs(spec: &Spec, args: &Args) -> Result<()> {
         ("--save", &args.save),
         ("--log", &args.log),
         ("--plot", &args.plot),
+        ("--export", &args.export),
     ]
     .into_iter()
     .filter_map(|(flag, p)| p.as_deref().map(|p| (flag, p)))

@@ -7,7 +7,8 @@ use super::expr::{Expr, Style};
 use crate::engine::network::BiasKind;
 use serde_json::{json, Value};
 
-pub fn render(d: &Derivation) -> String {
+/// The derivation as a JSON document (what [`render`] writes).
+pub fn document(d: &Derivation) -> Value {
     let g = &d.graph;
     let gradient = g.backward(d.e_total);
     let depends = g.ancestors(d.e_total);
@@ -81,7 +82,7 @@ pub fn render(d: &Derivation) -> String {
             "beta1": o.beta1, "beta2": o.beta2, "eps": o.eps,
         }),
     };
-    let doc = json!({
+    json!({
         "network": {
             "inputs": d.inputs,
             "layers": layers,
@@ -90,8 +91,12 @@ pub fn render(d: &Derivation) -> String {
         "optimizer": optimizer,
         "samples": d.samples,
         "quantities": quantities,
-    });
-    let mut s = serde_json::to_string_pretty(&doc).expect("JSON of plain values");
+    })
+}
+
+/// The derivation as pretty-printed JSON text.
+pub fn render(d: &Derivation) -> String {
+    let mut s = serde_json::to_string_pretty(&document(d)).expect("JSON of plain values");
     s.push('\n');
     s
 }
