@@ -65,7 +65,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", cli::message::tidy(&e.to_string()));
             ExitCode::from(2)
         }
     }
