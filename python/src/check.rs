@@ -123,37 +123,31 @@ fn notes_of(obj: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
     read_notes(&path).map(|text| (text, path.display().to_string()))
 }
 
-/// A notes file as text: refuses a directory, a file too large to be notes (checked before
-/// reading), or one that is not UTF-8. (The CLI reads its files the same way; the library takes
-/// text.)
+/// A notes file as text, read as the CLI reads it: a regular file only (the library's
+/// [`backprop::io::read`]), refused when larger than notes may be (before and while reading), or
+/// when not UTF-8.
 fn read_notes(path: &std::path::Path) -> PyResult<String> {
+    use backprop::io::read;
     let file = path.display().to_string();
-    let bad = |message: String| {
-        errors::from_engine(Error::File {
-            file: file.clone(),
-            message,
-        })
-    };
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, e))
-        .or_raise()?;
-    if meta.is_dir() {
-        return Err(bad("is a directory, expected a notes file".into()));
-    }
+    let meta = read::regular(path, "a notes file").or_raise()?;
     if meta.len() > MAX_NOTES_BYTES as u64 {
-        return Err(bad(format!(
-            "{} bytes, more than the {MAX_NOTES_BYTES} a notes file may have",
-            meta.len()
-        )));
+        return Err(errors::from_engine(Error::File {
+            file,
+            message: format!(
+                "{} bytes, more than the {MAX_NOTES_BYTES} a notes file may have",
+                meta.len()
+            ),
+        }));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Error::io(path, e))
-        .or_raise()?;
+    let bytes = read::bounded(path, "a notes file", MAX_NOTES_BYTES as u64).or_raise()?;
     String::from_utf8(bytes).map_err(|e| {
-        bad(format!(
-            "not UTF-8 text (invalid byte at offset {}); expected notes as text",
-            e.utf8_error().valid_up_to()
-        ))
+        errors::from_engine(Error::File {
+            file,
+            message: format!(
+                "not UTF-8 text (invalid byte at offset {}); expected notes as text",
+                e.utf8_error().valid_up_to()
+            ),
+        })
     })
 }
 
