@@ -502,7 +502,12 @@ fn fits(d: &Derivation, read: &setup::SetupRead, file: &str, name: &str) -> Resu
                 }
             }
             Some(_) => f.what.clone(),
-            None if f.what.starts_with(['w', 'b']) => f.what.clone(),
+            // A parameter: `w5`, `b1`, `b2_1` (not `batch_size`).
+            None if f.what.starts_with(['w', 'b'])
+                && f.what[1..].starts_with(|c: char| c.is_ascii_digit()) =>
+            {
+                f.what.clone()
+            }
             None => continue,
         };
         let sample_outside =
