@@ -4,6 +4,7 @@
 //! [`Dataset`]s training runs on ([`prepare`]). It imports the engine (floats, losses) and
 //! `io` (size limits), nothing above them.
 
+pub mod batch;
 pub mod builtin;
 pub mod classes;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod table;
 pub mod task;
 
 pub use self::csv::CsvTable;
+pub use batch::{Pick, StepRows};
 pub use classes::encode_classes;
 pub use config::DataSpec;
 pub use dataset::Dataset;
