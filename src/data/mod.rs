@@ -6,6 +6,7 @@
 
 pub mod batch;
 pub mod builtin;
+pub mod checks;
 pub mod classes;
 pub mod config;
 pub mod csv;

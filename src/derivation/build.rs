@@ -107,7 +107,7 @@ impl Derivation {
         check_size(&net.layers, net.params.len())?;
         if spec.data.is_none() {
             return Err(Error::Config(
-                "explain needs [data] (a file, a built-in set or inline inputs and targets) in the spec: the step is worked on its first batch".into(),
+                "explain and check need [data] (a file, a built-in set or inline inputs and targets) in the spec: the step is worked on its first batch".into(),
             ));
         }
         let pick = match sample {
