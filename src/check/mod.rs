@@ -360,7 +360,8 @@ fn check_ledger(text: &str, file: &str, setup: Setup, options: Options) -> Resul
             worked_example_report(),
         ),
         Setup::Spec { spec, name } => (
-            Derivation::from_spec(spec, options.sample).map_err(|e| e.in_file(name.to_string()))?,
+            Derivation::from_spec_in(spec, spec_folder(name), options.sample)
+                .map_err(|e| e.in_file(name.to_string()))?,
             spec_report(name),
         ),
         Setup::Derivation(d) => (d.clone(), spec_report("derivation")),
@@ -472,7 +473,7 @@ fn derive(
             }),
         },
         Setup::Spec { spec, name } => {
-            let d = Derivation::from_spec(spec, options.sample)
+            let d = Derivation::from_spec_in(spec, spec_folder(name), options.sample)
                 .map_err(|e| e.in_file(name.to_string()))?;
             fits(&d, read, file, name)?;
             let mut report = spec_report(name);
@@ -567,4 +568,11 @@ fn finish(
             .collect(),
         derivation,
     }
+}
+
+/// The folder a spec's `[data]` paths are relative to: the spec file's.
+fn spec_folder(name: &str) -> &std::path::Path {
+    std::path::Path::new(name)
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
 }
