@@ -70,7 +70,7 @@ def test_bad_settings():
         net().train(epochs=0)
     with pytest.raises(InputError, match='lang is "fr"'):
         net().explain(lang="fr")
-    with pytest.raises(InputError, match="--sample 3: the data has samples 1 to 2"):
+    with pytest.raises(InputError, match="--sample 3: the training data have samples 1 to 2"):
         net().explain(sample=3)
 
 

@@ -521,7 +521,9 @@ fn fits(d: &Derivation, read: &setup::SetupRead, file: &str, name: &str) -> Resu
                 "line {}: the notes give {} = {}, which {name} does not have",
                 f.line, f.what, f.value
             ),
-            Some(x) if (x - v).abs() > f.unit * (1.0 + 1e-9) => format!(
+            // A stated value fits when it is the spec's, rounded: within half a unit of its
+            // last written digit.
+            Some(x) if (x - v).abs() > 0.5 * f.unit * (1.0 + 1e-9) => format!(
                 "line {}: the notes give {node_name} = {}, {name} gives {x}; the spec does not fit the notes",
                 f.line, f.value
             ),

@@ -101,7 +101,7 @@ def compare(session, model, features, predicted_csv, dtype):
         assert np.max(np.abs(got - expected)) <= tol
         assert [classes[k] for k in out["class"]] == [r[0] for r in rows]
     else:
-        assert header == json.loads(meta["target_names"])
+        assert header == [f"predicted_{n}" for n in json.loads(meta["target_names"])]
         expected = np.array([[float(v) for v in r] for r in rows])
         got = out["predictions"].astype(np.float64)
         assert got.shape == expected.shape
@@ -160,7 +160,7 @@ def test_worked_example_shared_bias(binary, tmp_path):
     assert "Sub" not in {n.op_type for n in model.graph.node}
     rows = [[0.05, 0.10], [1.0, -2.0], [0.3, 0.7]]
     data = tmp_path / "rows.csv"
-    data.write_text("x1,x2\n" + "".join(f"{a},{b}\n" for a, b in rows))
+    data.write_text("i1,i2\n" + "".join(f"{a},{b}\n" for a, b in rows))
     predicted = tmp_path / "predicted.csv"
     run("predict", model_path, "--data", data, "-o", predicted)
     dtype = metadata(model)["dtype"]
