@@ -127,7 +127,7 @@ pub fn optimizer_states(kind: OptimizerKind) -> u128 {
     match kind {
         OptimizerKind::Sgd => 0,
         OptimizerKind::Momentum => 1,
-        OptimizerKind::Adam => 2,
+        OptimizerKind::Adam | OptimizerKind::Adamw | OptimizerKind::Rmsprop => 2,
     }
 }
 

@@ -74,6 +74,21 @@ struct OptimizerMeta {
     beta2: f64,
     eps: f64,
     steps: u64,
+    #[serde(default)]
+    nesterov: bool,
+    #[serde(default = "default_alpha")]
+    alpha: f64,
+    #[serde(default)]
+    weight_decay: f64,
+    #[serde(default)]
+    decay_biases: bool,
+    #[serde(default)]
+    clip_norm: Option<f64>,
+}
+
+/// RMSprop's α in files written before it existed.
+fn default_alpha() -> f64 {
+    0.99
 }
 
 fn safetensors_dtype(d: Dtype) -> safetensors::Dtype {
@@ -140,6 +155,11 @@ pub fn to_bytes_model<F: Float>(model: &ModelFile<F>) -> Result<Vec<u8>> {
             beta2: c.beta2,
             eps: c.eps,
             steps: opt.steps,
+            nesterov: c.nesterov,
+            alpha: c.alpha,
+            weight_decay: c.weight_decay,
+            decay_biases: c.decay_biases,
+            clip_norm: c.clip_norm,
         };
         meta.insert(
             "optimizer".into(),
@@ -393,6 +413,11 @@ fn parse_typed<F: Float>(st: &SafeTensors, meta: &HashMap<String, String>) -> Re
             config.beta1 = m.beta1;
             config.beta2 = m.beta2;
             config.eps = m.eps;
+            config.nesterov = m.nesterov;
+            config.alpha = m.alpha;
+            config.weight_decay = m.weight_decay;
+            config.decay_biases = m.decay_biases;
+            config.clip_norm = m.clip_norm;
             config
                 .validate()
                 .map_err(|e| bad(format!("metadata {e}")))?;

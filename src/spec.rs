@@ -43,6 +43,18 @@ pub struct OptimizerSpec {
     pub beta1: Option<f64>,
     pub beta2: Option<f64>,
     pub eps: Option<f64>,
+    /// Nesterov momentum (kind `momentum`; default false).
+    #[serde(default)]
+    pub nesterov: bool,
+    /// RMSprop's smoothing constant (default 0.99).
+    pub alpha: Option<f64>,
+    /// λ (default 0; 0.01 for `adamw`).
+    pub weight_decay: Option<f64>,
+    /// Weight decay on the biases too (default false).
+    #[serde(default)]
+    pub decay_biases: bool,
+    /// Clip the gradient's global L2 norm to this before each update (default: no clipping).
+    pub clip_norm: Option<f64>,
 }
 
 fn default_kind() -> OptimizerKind {
@@ -449,6 +461,15 @@ impl Spec {
         if let Some(e) = o.eps {
             c.eps = e;
         }
+        c.nesterov = o.nesterov;
+        if let Some(a) = o.alpha {
+            c.alpha = a;
+        }
+        if let Some(w) = o.weight_decay {
+            c.weight_decay = w;
+        }
+        c.decay_biases = o.decay_biases;
+        c.clip_norm = o.clip_norm;
         c
     }
 

@@ -86,7 +86,7 @@ impl<F: Float> Trainer<F> {
     ) -> Self {
         let batch_size = batch_size.clamp(1, data_len.max(1));
         Trainer {
-            optimizer: Optimizer::new(optimizer, net.params.len()),
+            optimizer: Optimizer::for_network(optimizer, net),
             workspace: ShardedWorkspace::new(net, batch_size),
             batch_size,
             shuffle,

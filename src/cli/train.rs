@@ -407,12 +407,7 @@ fn cast<G: Float, F: Float>(m: ModelFile<G>) -> ModelFile<F> {
     };
     ModelFile {
         network: m.network.cast(),
-        optimizer: m.optimizer.map(|o| backprop::Optimizer {
-            config: o.config,
-            first: conv(&o.first),
-            second: conv(&o.second),
-            steps: o.steps,
-        }),
+        optimizer: m.optimizer.map(|o| o.cast()),
         tensors: m
             .tensors
             .into_iter()

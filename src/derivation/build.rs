@@ -106,6 +106,7 @@ impl Derivation {
             Some(s) => vec![s],
             None => (1..=spec.training.batch_size.unwrap_or(n).min(n)).collect(),
         };
+        written_out(&spec.optimizer_config())?;
         for (l, layer) in net.layers.iter().enumerate() {
             let widest = layer.units.max(layer.inputs);
             if widest > MAX_UNITS {
@@ -382,6 +383,8 @@ impl Builder<'_> {
                         vec![p, v],
                     )
                 }
+                // Refused by `written_out` before the build.
+                OptimizerKind::Adamw | OptimizerKind::Rmsprop => p,
                 OptimizerKind::Adam => {
                     let m = self.graph.push(
                         format!("m.{name}"),
@@ -656,5 +659,23 @@ impl Builder<'_> {
             Expr::add(deltas),
         ])));
         notes
+    }
+}
+
+/// Refuses the optimizer settings a written-out step does not show yet (AdamW, RMSprop,
+/// Nesterov, weight decay, clipping), rather than showing a step the engine would not take.
+fn written_out(c: &OptimizerConfig) -> Result<()> {
+    let unshown = match c.kind {
+        OptimizerKind::Adamw | OptimizerKind::Rmsprop => Some(c.kind.name().to_string()),
+        _ if c.nesterov => Some("nesterov = true".into()),
+        _ if c.weight_decay != 0.0 => Some("weight_decay".into()),
+        _ if c.clip_norm.is_some() => Some("clip_norm".into()),
+        _ => None,
+    };
+    match unshown {
+        Some(what) => Err(Error::Config(format!(
+            "optimizer: a written-out step shows sgd, momentum and adam without weight_decay, nesterov or clip_norm; this spec has {what}"
+        ))),
+        None => Ok(()),
     }
 }
