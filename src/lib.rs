@@ -23,6 +23,7 @@ pub mod activation;
 pub mod data;
 pub mod derivation;
 pub mod diagnose;
+pub mod dropout;
 pub mod error;
 pub mod float;
 pub mod gradcheck;

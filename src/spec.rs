@@ -70,6 +70,9 @@ pub struct LayerSpec {
     pub weights: Option<Vec<Vec<f64>>>,
     pub bias: Option<BiasSpec>,
     pub init: Option<Init>,
+    /// Inverted dropout on this layer's outputs while training: the probability p of dropping
+    /// each (default 0; not on the output layer).
+    pub dropout: Option<f64>,
 }
 
 /// `bias = 0.35` (one shared by the layer), `bias = [0.1, 0.2]` (one per unit), or
@@ -406,6 +409,21 @@ impl Spec {
             return config_err!("training: batch_size is 0, expected at least 1");
         }
         self.training.validate()?;
+        for (l, layer) in self.layers.iter().enumerate() {
+            let Some(p) = layer.dropout else { continue };
+            if !(0.0..1.0).contains(&p) {
+                return config_err!(
+                    "layer {}: dropout is {p}, expected a probability in [0, 1)",
+                    l + 1
+                );
+            }
+            if l + 1 == self.layers.len() && p > 0.0 {
+                return config_err!(
+                    "layer {}: dropout on the output layer is not supported (put it on a hidden layer)",
+                    l + 1
+                );
+            }
+        }
         if let Some(d) = &self.data {
             d.validate()?;
         }
@@ -471,6 +489,14 @@ impl Spec {
         c.decay_biases = o.decay_biases;
         c.clip_norm = o.clip_norm;
         c
+    }
+
+    /// Each layer's dropout rate (0 without).
+    pub fn dropout_rates(&self) -> Vec<f64> {
+        self.layers
+            .iter()
+            .map(|l| l.dropout.unwrap_or(0.0))
+            .collect()
     }
 
     /// The layer shapes, without parameters.

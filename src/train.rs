@@ -16,6 +16,7 @@
 
 use crate::data::{DataInfo, Dataset};
 use crate::diagnose;
+use crate::dropout::Dropout;
 use crate::error::{Error, Result};
 use crate::float::Float;
 use crate::matrix::PARALLEL_FLOPS;
@@ -62,6 +63,8 @@ pub struct Trainer<F> {
     pub epoch_position: usize,
     /// Σ batch loss × batch size over those samples (the epoch's mean loss needs it).
     epoch_partial_loss: f64,
+    /// Dropout, when a layer has it ([`Trainer::set_dropout`]).
+    pub dropout: Option<Dropout>,
 }
 
 /// The progress of an epoch, after each step.
@@ -100,12 +103,25 @@ impl<F: Float> Trainer<F> {
             epochs_since_best: 0,
             epoch_position: 0,
             epoch_partial_loss: 0.0,
+            dropout: None,
+        }
+    }
+
+    /// Drops the outputs of each layer with rate p > 0 during training (`rates`, one per
+    /// layer; see [`crate::dropout`]), masks from the trainer's seed.
+    pub fn set_dropout(&mut self, net: &Network<F>, rates: &[f64]) {
+        self.dropout = Dropout::new(rates, self.seed);
+        for part in &mut self.workspace.parts {
+            part.set_dropout(net, rates);
         }
     }
 
     /// One step on one batch: returns the batch loss (before the update).
     #[inline]
     pub fn step(&mut self, net: &mut Network<F>, x: &[F], t: &[F], batch: usize) -> Result<F> {
+        if let Some(d) = &self.dropout {
+            d.draw(self.step, batch, &mut self.workspace);
+        }
         let loss = self.workspace.loss_and_gradients(net, x, t, batch);
         if !loss.is_finite() {
             let (epoch, step) = (self.epoch + 1, self.step + 1);

@@ -117,6 +117,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         spec.training.seed,
         train.len(),
     );
+    trainer.set_dropout(&net, &spec.dropout_rates());
     let plan = Plan::from_spec(&spec.training, spec.optimizer.learning_rate);
     if let Some(path) = &args.resume {
         resume(path, &mut net, &mut trainer, &info)?;
