@@ -1,6 +1,7 @@
 //! Dropout: a step with a fixed mask on the worked example, worked by hand; finite differences
 //! of the masked network against backprop on a layer large enough for the general passes; and
 //! runs that are reproducible from the seed.
+#![allow(clippy::needless_range_loop)] // index loops mirror the hand derivation
 
 use backprop::{
     Activation, BiasKind, Dataset, LayerShape, Loss, Network, Spec, Trainer, Workspace,

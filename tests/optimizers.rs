@@ -1,5 +1,6 @@
 //! Nesterov momentum, RMSprop, AdamW, coupled weight decay and gradient clipping, each against
 //! a few steps worked by hand from PyTorch's formulas (`torch.optim`, `clip_grad_norm_`).
+#![allow(clippy::needless_range_loop)] // index loops mirror the hand derivation
 
 use backprop::{Network, Optimizer, OptimizerConfig, OptimizerKind, Spec, Workspace};
 
