@@ -159,6 +159,11 @@ pub struct TrainingSpec {
     pub step_size: usize,
     /// `step` schedule's factor (default 0.1).
     pub gamma: f64,
+    /// Epochs of linear warm-up before the schedule (default 0).
+    pub warmup: usize,
+    /// At the end of early stopping, put back the best validation epoch's weights (default
+    /// true; false keeps the last epoch's).
+    pub restore_best: bool,
 }
 
 impl Default for TrainingSpec {
@@ -172,6 +177,8 @@ impl Default for TrainingSpec {
             schedule: ScheduleKind::None,
             step_size: 10,
             gamma: 0.1,
+            warmup: 0,
+            restore_best: true,
         }
     }
 }
@@ -181,6 +188,13 @@ impl TrainingSpec {
     pub fn validate(&self) -> Result<()> {
         if self.epochs == 0 {
             return config_err!("training: epochs is 0, expected at least 1");
+        }
+        if self.warmup >= self.epochs {
+            return config_err!(
+                "training: warmup is {} epochs, expected fewer than epochs ({})",
+                self.warmup,
+                self.epochs
+            );
         }
         if self.patience == Some(0) {
             return config_err!("training: patience is 0, expected at least 1 epoch");

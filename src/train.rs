@@ -65,6 +65,29 @@ pub struct Trainer<F> {
     epoch_partial_loss: f64,
     /// Dropout, when a layer has it ([`Trainer::set_dropout`]).
     pub dropout: Option<Dropout>,
+    /// The parameters after the epoch of the lowest validation loss (index `best_epoch`, from
+    /// 0), kept by [`Trainer::fit`] when it has a validation set.
+    pub best_params: Option<Vec<F>>,
+    pub best_epoch: Option<usize>,
+    /// Set when [`Trainer::fit`] put the best epoch's parameters back at the end of early
+    /// stopping: that epoch (from 0).
+    pub restored_best: Option<usize>,
+    /// Every epoch of the run so far, those of the runs it resumed included.
+    pub history: Vec<EpochRecord>,
+    /// The epochs the schedule of the run was planned over (from the run it resumed, if any).
+    pub planned_epochs: Option<usize>,
+}
+
+/// One epoch of a run's history (what the log and the plot show).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EpochRecord {
+    /// Counted from 1.
+    pub epoch: usize,
+    pub train_loss: f64,
+    pub val_loss: Option<f64>,
+    pub val_accuracy: Option<f64>,
+    pub val_rmse: Option<f64>,
+    pub learning_rate: f64,
 }
 
 /// The progress of an epoch, after each step.
@@ -104,6 +127,11 @@ impl<F: Float> Trainer<F> {
             epoch_position: 0,
             epoch_partial_loss: 0.0,
             dropout: None,
+            best_params: None,
+            best_epoch: None,
+            restored_best: None,
+            history: Vec::new(),
+            planned_epochs: None,
         }
     }
 
@@ -279,7 +307,9 @@ impl<F: Float> Trainer<F> {
         let timing = observer.timing();
         let now = || timing.then(std::time::Instant::now);
         let mut clock = now();
-        while self.epoch < plan.epochs {
+        let end = plan.stop_after.map_or(plan.epochs, |s| s.min(plan.epochs));
+        self.planned_epochs = Some(plan.epochs);
+        while self.epoch < end {
             let index = self.epoch;
             let rate = plan.schedule.rate(index);
             self.optimizer.set_learning_rate(rate);
@@ -300,6 +330,11 @@ impl<F: Float> Trainer<F> {
                 if v.loss < self.best_validation_loss {
                     self.best_validation_loss = v.loss;
                     self.epochs_since_best = 0;
+                    self.best_epoch = Some(index);
+                    match &mut self.best_params {
+                        Some(b) => b.clone_from(&net.params),
+                        None => self.best_params = Some(net.params.clone()),
+                    }
                 } else {
                     self.epochs_since_best += 1;
                 }
@@ -314,6 +349,20 @@ impl<F: Float> Trainer<F> {
                 seconds,
                 stopped_early: stop,
             };
+            self.history.push(EpochRecord {
+                epoch: index + 1,
+                train_loss: stats.loss,
+                val_loss: validation.map(|v| v.loss),
+                val_accuracy: validation.and_then(|v| v.accuracy),
+                val_rmse: validation.and_then(|v| v.rmse),
+                learning_rate: rate,
+            });
+            if stop && plan.restore_best && self.best_epoch != Some(index) {
+                if let (Some(best), Some(e)) = (&self.best_params, self.best_epoch) {
+                    net.params.clone_from(best);
+                    self.restored_best = Some(e);
+                }
+            }
             observer.epoch(&report, net, self)?;
             last = Some(report);
             if stop {
@@ -336,8 +385,19 @@ impl<F: Float> Trainer<F> {
             "epochs_since_best": self.epochs_since_best,
             "epoch_position": self.epoch_position,
             "epoch_partial_loss": self.epoch_partial_loss,
+            "best_epoch": self.best_epoch,
+            "planned_epochs": self.planned_epochs,
         });
         model.metadata.insert("training".into(), state.to_string());
+        model.metadata.insert(
+            "history".into(),
+            serde_json::to_string(&self.history).expect("serialisable"),
+        );
+        if let Some(best) = &self.best_params {
+            model
+                .tensors
+                .insert(BEST.into(), (vec![best.len()], best.clone()));
+        }
     }
 
     /// Takes up the state [`Trainer::store`] kept, to continue a run. The optimizer's
@@ -357,6 +417,10 @@ impl<F: Float> Trainer<F> {
             epoch_position: usize,
             #[serde(default)]
             epoch_partial_loss: f64,
+            #[serde(default)]
+            best_epoch: Option<usize>,
+            #[serde(default)]
+            planned_epochs: Option<usize>,
         }
         let state: State = serde_json::from_str(text)
             .map_err(|e| bad(format!("metadata training is not valid ({e})")))?;
@@ -392,6 +456,24 @@ impl<F: Float> Trainer<F> {
         }
         self.epoch_position = state.epoch_position;
         self.epoch_partial_loss = state.epoch_partial_loss;
+        self.planned_epochs = state.planned_epochs;
+        self.history = match model.metadata.get("history") {
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| bad(format!("metadata history is not valid ({e})")))?,
+            None => Vec::new(),
+        };
+        match (state.best_epoch, model.tensors.get(BEST)) {
+            (Some(e), Some((_, best))) if best.len() == model.network.params.len() => {
+                self.best_epoch = Some(e);
+                self.best_params = Some(best.clone());
+            }
+            (None, None) => {}
+            _ => {
+                return Err(bad(format!(
+                    "the best epoch's parameters (`{BEST}`) are missing or of the wrong size"
+                )))
+            }
+        }
         Ok(())
     }
 }
@@ -426,6 +508,9 @@ where
     }
 }
 
+/// The extra tensor of a model file that keeps the best epoch's parameters.
+pub const BEST: &str = "training.best";
+
 /// The seed offset of the shuffle streams (apart from initialisation's and the split's).
 const SHUFFLE_SEED: u64 = 0x5348_5546_464c_4521;
 
@@ -456,6 +541,12 @@ pub struct Plan {
     pub schedule: Schedule,
     /// Stop when the validation loss has not improved for this many epochs.
     pub patience: Option<usize>,
+    /// When early stopping ends the run, put back the parameters of the epoch with the lowest
+    /// validation loss (default true).
+    pub restore_best: bool,
+    /// Stop (for now) after this many epochs of the run, which keeps the schedule of all
+    /// `epochs`: a `--resume` to `epochs` then equals the whole run.
+    pub stop_after: Option<usize>,
 }
 
 impl Plan {
@@ -469,16 +560,23 @@ impl Plan {
                 step_size: training.step_size,
                 gamma: training.gamma,
                 epochs: training.epochs,
+                warmup: training.warmup,
             },
             patience: training.patience,
+            restore_best: training.restore_best,
+            stop_after: None,
         }
     }
 }
 
-/// The learning rate of each epoch `e` (counted from 0), for base rate η:
+/// The learning rate of each epoch `e` (counted from 0), for base rate η. First a linear
+/// warm-up of W epochs (default 0): η·(e + 1)/W for e < W. Then, over the remaining
+/// T = epochs − W epochs, counted from k = e − W:
 /// - `none`: η;
-/// - `step`: η·γ^⌊e / step_size⌋ (PyTorch's `StepLR`);
-/// - `cosine`: ½η(1 + cos(π·e / epochs)) (PyTorch's `CosineAnnealingLR`, T_max = epochs, minimum 0).
+/// - `step`: η·γ^⌊k / step_size⌋ (PyTorch's `StepLR`);
+/// - `cosine`: ½η(1 + cos(π·k / T)) (PyTorch's `CosineAnnealingLR`, T_max = T, minimum 0).
+///
+/// (PyTorch's `SequentialLR` of a `LinearLR` warm-up and the schedule, stepped once an epoch.)
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Schedule {
     pub kind: ScheduleKind,
@@ -486,17 +584,23 @@ pub struct Schedule {
     pub step_size: usize,
     pub gamma: f64,
     pub epochs: usize,
+    pub warmup: usize,
 }
 
 impl Schedule {
     pub fn rate(&self, epoch: usize) -> f64 {
+        if epoch < self.warmup {
+            return self.base * (epoch + 1) as f64 / self.warmup as f64;
+        }
+        let epoch = epoch - self.warmup;
+        let epochs = self.epochs.saturating_sub(self.warmup);
         match self.kind {
             ScheduleKind::None => self.base,
             ScheduleKind::Step => {
                 self.base * self.gamma.powi((epoch / self.step_size.max(1)) as i32)
             }
             ScheduleKind::Cosine => {
-                let progress = epoch as f64 / self.epochs.max(1) as f64;
+                let progress = epoch as f64 / epochs.max(1) as f64;
                 0.5 * self.base * (1.0 + (std::f64::consts::PI * progress).cos())
             }
         }
@@ -515,6 +619,7 @@ mod tests {
             step_size: 3,
             gamma: 0.5,
             epochs: 10,
+            warmup: 0,
         };
         // Epochs 0..2 at 0.8, 3..5 at 0.4, 6..8 at 0.2.
         let rates: Vec<f64> = (0..9).map(|e| s.rate(e)).collect();
@@ -526,5 +631,19 @@ mod tests {
         assert!(s.rate(10).abs() < 1e-15);
         s.kind = ScheduleKind::None;
         assert_eq!(s.rate(7), 0.8);
+        // Warm-up of 4 epochs: 0.2, 0.4, 0.6, 0.8; then cosine over the 6 left: k = e − 4,
+        // ½·0.8·(1 + cos(πk/6)): 0.8 at e = 4, 0.4 at e = 7, 0 at e = 10.
+        s.kind = ScheduleKind::Cosine;
+        s.warmup = 4;
+        let warm: Vec<f64> = (0..4).map(|e| s.rate(e)).collect();
+        for (r, want) in warm.iter().zip([0.2, 0.4, 0.6, 0.8]) {
+            assert!((r - want).abs() < 1e-15, "{warm:?}");
+        }
+        assert_eq!(s.rate(4), 0.8);
+        assert!((s.rate(7) - 0.4).abs() < 1e-15);
+        assert!(s.rate(10).abs() < 1e-15);
+        // Step after warm-up counts its steps from the end of the warm-up.
+        s.kind = ScheduleKind::Step;
+        assert_eq!([s.rate(6), s.rate(7)], [0.8, 0.4]);
     }
 }

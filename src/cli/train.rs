@@ -7,7 +7,8 @@ use super::{num, report};
 use backprop::data::{self, DataInfo, Prepared, Task};
 use backprop::metrics::{self, Metrics};
 use backprop::model_file;
-use backprop::train::{EpochReport, StepProgress};
+use backprop::spec::ScheduleKind;
+use backprop::train::{EpochRecord, EpochReport, Schedule, StepProgress};
 use backprop::{
     config_err, interrupt, AnyModel, Error, Float, ModelFile, Network, Plan, Result, Spec, Trainer,
     Workspace,
@@ -55,6 +56,14 @@ pub struct Args {
     /// Continue training from a model file saved by --save or a checkpoint.
     #[arg(long, value_name = "MODEL.safetensors")]
     resume: Option<PathBuf>,
+    /// Stop after this many epochs of the run, keeping the schedule of all of them (--epochs or
+    /// [training] epochs): a later --resume to the full length equals the whole run.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    stop_after: Option<usize>,
+    /// At the end of early stopping, keep the last epoch's weights (by default the best
+    /// validation epoch's are put back; [training] restore_best = false does the same).
+    #[arg(long)]
+    keep_last: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -70,6 +79,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     if let Some(s) = args.seed {
         spec.training.seed = s;
+    }
+    if args.keep_last {
+        spec.training.restore_best = false;
     }
     if args.checkpoint_every == Some(0) {
         return config_err!("--checkpoint-every is 0, expected at least 1 epoch");
@@ -118,9 +130,29 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         train.len(),
     );
     trainer.set_dropout(&net, &spec.dropout_rates());
-    let plan = Plan::from_spec(&spec.training, spec.optimizer.learning_rate);
+    let mut plan = Plan::from_spec(&spec.training, spec.optimizer.learning_rate);
+    plan.stop_after = args.stop_after;
     if let Some(path) = &args.resume {
         resume(path, &mut net, &mut trainer, &info)?;
+        let scheduled = spec.training.schedule != ScheduleKind::None || spec.training.warmup > 0;
+        match trainer.planned_epochs {
+            Some(planned) if planned != plan.epochs && scheduled => println!(
+                "note: {} planned its learning-rate schedule over {planned} epochs; it now follows a schedule over {}: epoch {} takes rate {} (a run of {planned} would have taken {})",
+                path.display(),
+                plan.epochs,
+                trainer.epoch + 1,
+                num(plan.schedule.rate(trainer.epoch), 6),
+                num(
+                    Schedule {
+                        epochs: planned,
+                        ..plan.schedule
+                    }
+                    .rate(trainer.epoch),
+                    6
+                ),
+            ),
+            _ => {}
+        }
         if trainer.epoch >= plan.epochs {
             return config_err!(
                 "{}: the run has already trained {} epochs, the total asked for (--epochs or [training] epochs) is {}; expected more than {}",
@@ -131,6 +163,9 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
             );
         }
     }
+    if args.stop_after == Some(0) {
+        return config_err!("--stop-after is 0, expected at least 1 epoch");
+    }
     let first = trainer.epoch;
     let mut observer = Observer {
         args,
@@ -139,6 +174,10 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         log: args.log.as_deref().map(Log::create).transpose()?,
         history: Vec::new(),
     };
+    // The log and the plot cover the whole run: the epochs of the runs resumed first.
+    for r in &trainer.history {
+        observer.record(r, None, None)?;
+    }
     let start = std::time::Instant::now();
     let last = trainer.fit(
         &mut net,
@@ -155,6 +194,13 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         ..
     } = observer;
     progress.finish();
+    if let Some(e) = trainer.restored_best {
+        println!(
+            "early stopping: restored the weights of epoch {} (the lowest validation loss, {}); --keep-last or [training] restore_best = false keeps the last epoch's",
+            e + 1,
+            num(trainer.best_validation_loss, 6)
+        );
+    }
     if let Err(Error::Interrupted { epoch, step }) = &last {
         // Ctrl-C: the observer has saved the finished epochs; keep the log of them too.
         if let Some(log) = log {
@@ -293,27 +339,15 @@ impl<F: Float> backprop::train::Observer<F> for Observer<'_> {
 
     fn epoch(&mut self, r: &EpochReport, net: &Network<F>, trainer: &Trainer<F>) -> Result<()> {
         self.progress.epoch(r);
-        let metric = |m: &Metrics| m.accuracy.or(m.rmse);
-        if let Some(log) = &mut self.log {
-            let (key, value) = metric_key("val", self.info, r.validation.as_ref());
-            log.line(&serde_json::json!({
-                "epoch": r.epoch + 1,
-                "train_loss": r.train_loss,
-                "val_loss": r.validation.map(|v| v.loss),
-                key: value,
-                "learning_rate": r.learning_rate,
-                "samples_per_s": r.samples_per_s,
-                "seconds": r.seconds,
-            }))?;
-        }
-        if self.args.plot.is_some() {
-            self.history.push(Point {
-                epoch: r.epoch + 1,
-                train_loss: r.train_loss,
-                val_loss: r.validation.map(|v| v.loss),
-                val_metric: r.validation.as_ref().and_then(metric),
-            });
-        }
+        let record = trainer.history.last().copied().unwrap_or(EpochRecord {
+            epoch: r.epoch + 1,
+            train_loss: r.train_loss,
+            val_loss: r.validation.map(|v| v.loss),
+            val_accuracy: r.validation.and_then(|v| v.accuracy),
+            val_rmse: r.validation.and_then(|v| v.rmse),
+            learning_rate: r.learning_rate,
+        });
+        self.record(&record, r.samples_per_s, r.seconds)?;
         // Ctrl-C: the epoch just finished is saved (when there is a --save file), then the run
         // ends; resuming from the file continues exactly.
         let stop = interrupt::requested();
@@ -325,6 +359,42 @@ impl<F: Float> backprop::train::Observer<F> for Observer<'_> {
             return Err(Error::Interrupted {
                 epoch: r.epoch + 1,
                 step: trainer.step,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Observer<'_> {
+    /// One epoch's log line and plot point.
+    fn record(
+        &mut self,
+        r: &EpochRecord,
+        samples_per_s: Option<f64>,
+        seconds: Option<f64>,
+    ) -> Result<()> {
+        let metric = match self.info.task {
+            Task::Classification { .. } => r.val_accuracy,
+            Task::Regression { .. } => r.val_rmse,
+        };
+        if let Some(log) = &mut self.log {
+            let (key, _) = metric_key("val", self.info, None);
+            log.line(&serde_json::json!({
+                "epoch": r.epoch,
+                "train_loss": r.train_loss,
+                "val_loss": r.val_loss,
+                key: metric,
+                "learning_rate": r.learning_rate,
+                "samples_per_s": samples_per_s,
+                "seconds": seconds,
+            }))?;
+        }
+        if self.args.plot.is_some() {
+            self.history.push(Point {
+                epoch: r.epoch,
+                train_loss: r.train_loss,
+                val_loss: r.val_loss,
+                val_metric: metric,
             });
         }
         Ok(())
