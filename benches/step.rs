@@ -9,8 +9,8 @@
 //! - `gemm/…`: the f32 matrix product alone (throughput in FLOP/s, read "elem/s" as FLOP/s), to
 //!   know the machine's peak; `matmul` is the engine's entry point, the same product through it.
 
-use backprop::matrix::{matmul, Threads, View};
-use backprop::{Float, OptimizerConfig, Spec, Trainer};
+use backprop::kernels::{matmul, Threads, View};
+use backprop::{Float, OptimizerConfig, Spec, Trainer, TrainerConfig};
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -28,7 +28,11 @@ fn worked(c: &mut Criterion) {
     let spec = Spec::worked_example();
     let (x, t, n) = spec.inline_data().unwrap().unwrap();
     let mut net = spec.network::<f64>().unwrap();
-    let mut trainer = Trainer::new(&net, spec.optimizer_config(), n, false, 0, n);
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig::in_order(spec.optimizer_config(), n),
+        n,
+    );
     g.bench_function("engine_step", |b| {
         b.iter(|| {
             trainer
@@ -39,7 +43,11 @@ fn worked(c: &mut Criterion) {
 
     let data = backprop::Dataset::<f64>::from_f64(&x, &t, 2, 1).unwrap();
     let mut net = spec.network::<f64>().unwrap();
-    let mut trainer = Trainer::new(&net, spec.optimizer_config(), n, false, 0, n);
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig::in_order(spec.optimizer_config(), n),
+        n,
+    );
     g.bench_function("engine_epoch", |b| {
         b.iter(|| trainer.epoch(&mut net, black_box(&data)).unwrap())
     });
@@ -95,7 +103,11 @@ fn mlp_case<F: Float>(c: &mut Criterion, sizes: &[usize], batches: &[usize]) {
     for &batch in batches {
         let mut net = spec.network::<F>().unwrap();
         let (x, t) = random_batch::<F>(sizes[0], *sizes.last().unwrap(), batch);
-        let mut trainer = Trainer::new(&net, OptimizerConfig::sgd(0.01), batch, false, 0, batch);
+        let mut trainer = Trainer::new(
+            &net,
+            &TrainerConfig::in_order(OptimizerConfig::sgd(0.01), batch),
+            batch,
+        );
         g.throughput(Throughput::Elements(batch as u64));
         // Where `Trainer::epoch` runs the steps: on a thread of rayon's pool when they use
         // threads, else on the calling thread.

@@ -3,11 +3,11 @@
 //!
 //!     cargo run --release --example 09-library
 
-use backprop::data::{self, Task};
-use backprop::metrics::{self, Confusion};
 use backprop::{
-    model_file, EpochReport, ModelFile, Network, Plan, Result, Spec, Trainer, Workspace,
+    metrics, model_file, Confusion, EpochReport, ModelFile, Network, Result, Spec, Task, Trainer,
+    Workspace,
 };
+use std::ops::ControlFlow;
 use std::path::Path;
 
 const SPEC: &str = r#"
@@ -41,7 +41,7 @@ fn main() -> Result<()> {
     // The spec: network, optimizer, training plan, data.
     let spec = Spec::parse(SPEC, "09-library")?;
     // Load, split and standardise the data (paths would be relative to the given folder).
-    let data = data::prepare::<f64>(&spec, Path::new("."))?;
+    let data = spec.prepare::<f64>(Path::new("."))?;
     println!(
         "iris: {} training, {} validation, {} test rows",
         data.train.len(),
@@ -50,28 +50,22 @@ fn main() -> Result<()> {
     );
 
     let mut net = spec.network::<f64>()?;
-    let mut trainer = Trainer::new(
-        &net,
-        spec.optimizer_config(),
-        spec.training.batch_size.unwrap_or(32),
-        spec.training.shuffle,
-        spec.training.seed,
-        data.train.len(),
-    );
-    let plan = Plan::from_spec(&spec.training, spec.optimizer.learning_rate);
-    // The observer sees every epoch's report; the library itself prints nothing.
-    let mut observer = |r: &EpochReport, _: &Network<f64>, _: &Trainer<f64>| -> Result<()> {
-        if (r.epoch + 1).is_multiple_of(10) {
+    let mut trainer = Trainer::new(&net, &spec.trainer_config(), data.train.len());
+    let plan = spec.plan();
+    // The observer sees every epoch's report (and may stop the run); the library itself
+    // prints nothing.
+    let mut observer = |r: &EpochReport, _: &Network<f64>, _: &Trainer<f64>| {
+        if r.epoch.is_multiple_of(10) {
             let v = r.validation.expect("a validation split");
             println!(
                 "epoch {:>3}  training loss {:.4}  validation loss {:.4}  accuracy {:.3}",
-                r.epoch + 1,
+                r.epoch,
                 r.train_loss,
                 v.loss,
                 v.accuracy.unwrap_or(f64::NAN)
             );
         }
-        Ok(())
+        Ok(ControlFlow::Continue(()))
     };
     trainer.fit(
         &mut net,
@@ -100,9 +94,7 @@ fn main() -> Result<()> {
     );
 
     // Save: parameters, the data's names and standardisation, the trainer's state.
-    let mut model = ModelFile::new(net.clone());
-    data.info.store(&mut model);
-    trainer.store(&mut model);
+    let model = ModelFile::of_run(&net, &data.info, &trainer);
     let path = std::env::temp_dir().join("09-library-iris.safetensors");
     model_file::save(&path, &model)?;
     println!("saved {}", path.display());

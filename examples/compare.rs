@@ -11,7 +11,7 @@
 //!   epochs of 468 batches (59,904 samples, in order) of random data of MNIST's shape
 //!   (inputs uniform in [0, 1), one-hot labels).
 
-use backprop::{Dataset, OptimizerConfig, Spec, Trainer};
+use backprop::{Dataset, OptimizerConfig, Spec, Trainer, TrainerConfig};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::hint::black_box;
@@ -43,7 +43,11 @@ fn worked(steps: usize, runs: usize) {
     let spec = Spec::worked_example();
     let (x, t, n) = spec.inline_data().unwrap().unwrap();
     let mut net = spec.network::<f64>().unwrap();
-    let mut trainer = Trainer::new(&net, spec.optimizer_config(), n, false, 0, n);
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig::in_order(spec.optimizer_config(), n),
+        n,
+    );
     // The engine and the hand-fused floor in alternating runs, so both see the same machine.
     let mut floor = floor::Scalar::worked_example();
     let (mut engine_ns, mut floor_ns) = (Vec::new(), Vec::new());
@@ -91,7 +95,11 @@ fn mnist(epochs: usize) {
         row[rng.gen_range(0..10)] = 1.0;
     }
     let data = Dataset::new(x, t, 784, 10).unwrap();
-    let mut trainer = Trainer::new(&net, OptimizerConfig::sgd(0.01), BATCH, false, 0, SAMPLES);
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig::in_order(OptimizerConfig::sgd(0.01), BATCH),
+        SAMPLES,
+    );
     let mut rates = Vec::with_capacity(epochs);
     let mut loss = 0.0;
     for _ in 0..epochs + 1 {

@@ -56,5 +56,5 @@ impl Error {
 /// Shorthand for `Err(Error::Config(format!(…)))`.
 #[macro_export]
 macro_rules! config_err {
-    ($($arg:tt)*) => { Err($crate::error::Error::Config(format!($($arg)*))) };
+    ($($arg:tt)*) => { Err($crate::Error::Config(format!($($arg)*))) };
 }

@@ -4,29 +4,39 @@
 //!
 //! Tensors: `layers.{i}.weight` `[units, inputs]`, `layers.{i}.bias` `[units]` (or `[1]` when the
 //! layer shares one bias), `i` counted from 0; optionally `optimizer.first`/`optimizer.second`
-//! (momentum velocity, Adam moments, flat in parameter order) and any extra tensors a caller adds
-//! (e.g. standardisation statistics). Metadata (all strings): `format = "backprop"`, `version`,
-//! `inputs`, `loss`, `dtype`, `layers` (JSON: `[{"units":2,"activation":"sigmoid","bias":"shared"}]`),
-//! `optimizer` (JSON, when the state is saved) and any extra keys.
+//! (momentum velocity, Adam moments, flat in parameter order), `training.best` (the best
+//! validation epoch's parameters, flat), `data.feature_mean`/`_std` and
+//! `data.target_mean`/`_std` (standardisation), and any extra tensors a caller adds. Metadata
+//! (all strings): `format = "backprop"`, `version`, `inputs`, `loss`, `dtype`, `layers` (JSON:
+//! `[{"units":2,"activation":"sigmoid","bias":"shared"}]`), `optimizer` (JSON, when the state is
+//! saved), `training` (JSON: the run's [`TrainingState`]), `history` (JSON: one record per
+//! epoch of the run), `data.task`, `data.classes`,
+//! `data.features`, `data.targets` (the data the network was trained on) and any extra keys.
 //!
-//! Writes are atomic: a temporary file in the same folder, fsync, rename, fsync of the folder.
+//! This module is the one owner of every key: other modules hand it a [`DataInfo`] or a
+//! [`Trainer`] and get them back, never a key. Writes go through [`crate::io::atomic`].
 
-use crate::activation::Activation;
+use crate::data::{DataInfo, Standardizer, Task};
+use crate::engine::activation::Activation;
+use crate::engine::float::{Dtype, Float};
+use crate::engine::loss::Loss;
+use crate::engine::memory;
+use crate::engine::network::{BiasKind, LayerShape, Network};
+use crate::engine::optim::{Optimizer, OptimizerConfig, OptimizerKind};
 use crate::error::{Error, Result};
-use crate::float::{Dtype, Float};
-use crate::limits;
-use crate::loss::Loss;
-use crate::network::{BiasKind, LayerShape, Network};
-use crate::optim::{Optimizer, OptimizerConfig, OptimizerKind};
+use crate::io::{atomic, limits};
+use crate::train::fit::EpochRecord;
+use crate::train::trainer::{Trainer, TrainingState};
 use safetensors::tensor::{SafeTensorError, TensorView};
 use safetensors::SafeTensors;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::path::Path;
 
 pub const FORMAT: &str = "backprop";
 pub const VERSION: &str = "1";
+/// The extra tensor that keeps the best validation epoch's parameters.
+pub const BEST: &str = "training.best";
 
 /// A network with what travels with it.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,6 +51,7 @@ pub struct ModelFile<F> {
 }
 
 impl<F: Float> ModelFile<F> {
+    /// A network alone.
     pub fn new(network: Network<F>) -> Self {
         ModelFile {
             network,
@@ -48,6 +59,231 @@ impl<F: Float> ModelFile<F> {
             tensors: BTreeMap::new(),
             metadata: BTreeMap::new(),
         }
+    }
+
+    /// A trained run: the network, the data it was trained on, the trainer's state.
+    pub fn of_run(network: &Network<F>, info: &DataInfo, trainer: &Trainer<F>) -> Self {
+        let mut model = ModelFile::new(network.clone());
+        model.store_data_info(info);
+        model.store_training(trainer);
+        model
+    }
+
+    /// Keeps the description of the data the network was trained on (metadata `data.task`,
+    /// `data.classes`, `data.features`, `data.targets`; tensors `data.feature_mean`,
+    /// `data.feature_std`, and for a standardised regression `data.target_mean`,
+    /// `data.target_std`).
+    pub fn store_data_info(&mut self, info: &DataInfo) {
+        let json = |v: &[String]| serde_json::to_string(v).expect("serialisable");
+        let model = self;
+        let m = &mut model.metadata;
+        match &info.task {
+            Task::Classification { classes } => {
+                m.insert("data.task".into(), "classification".into());
+                m.insert("data.classes".into(), json(classes));
+            }
+            Task::Regression { .. } => {
+                m.insert("data.task".into(), "regression".into());
+            }
+        }
+        m.insert("data.features".into(), json(&info.feature_names));
+        m.insert("data.targets".into(), json(&info.target_names));
+        for (prefix, s) in [("feature", &info.features), ("target", &info.targets)] {
+            if let Some(s) = s {
+                for (name, values) in [("mean", &s.mean), ("std", &s.std)] {
+                    model.tensors.insert(
+                        format!("data.{prefix}_{name}"),
+                        (
+                            vec![values.len()],
+                            values.iter().map(|&v| F::from_f64(v)).collect(),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Reads what [`ModelFile::store_data_info`] wrote; a model file without it gets
+    /// [`DataInfo::unnamed`]. Errors are `Error::Config` (the caller adds the file name).
+    pub fn data_info(&self) -> Result<DataInfo> {
+        let model = self;
+        let net = &model.network;
+        let m = &model.metadata;
+        let Some(task) = m.get("data.task") else {
+            return Ok(DataInfo::unnamed(net.loss, net.inputs, net.outputs()));
+        };
+        let list = |key: &str| -> Result<Vec<String>> {
+            let text = m
+                .get(key)
+                .ok_or_else(|| Error::Config(format!("metadata has `data.task` but no `{key}`")))?;
+            serde_json::from_str(text)
+                .map_err(|e| Error::Config(format!("metadata {key} is not a JSON list ({e})")))
+        };
+        let feature_names = list("data.features")?;
+        let target_names = list("data.targets")?;
+        let task = match task.as_str() {
+            "classification" => Task::Classification {
+                classes: list("data.classes")?,
+            },
+            "regression" => Task::Regression {
+                targets: target_names.clone(),
+            },
+            other => {
+                return Err(Error::Config(format!(
+                    "metadata data.task is `{other}`, expected `classification` or `regression`"
+                )))
+            }
+        };
+        let scaler = |prefix: &str, len: usize| -> Result<Option<Standardizer>> {
+            let get = |name: &str| -> Result<Option<Vec<f64>>> {
+                let key = format!("data.{prefix}_{name}");
+                match model.tensors.get(&key) {
+                    None => Ok(None),
+                    Some((shape, v)) if shape == &[len] => {
+                        Ok(Some(v.iter().map(|x| x.to_f64()).collect()))
+                    }
+                    Some((shape, _)) => Err(Error::Config(format!(
+                        "tensor {key} has shape {shape:?}, expected [{len}]"
+                    ))),
+                }
+            };
+            match (get("mean")?, get("std")?) {
+                (Some(mean), Some(std)) => {
+                    if let Some(bad) = std.iter().find(|&&s| s <= 0.0) {
+                        return Err(Error::Config(format!(
+                            "tensor data.{prefix}_std holds {bad}, expected positive numbers"
+                        )));
+                    }
+                    Ok(Some(Standardizer { mean, std }))
+                }
+                (None, None) => Ok(None),
+                _ => Err(Error::Config(format!(
+                    "the model file has only one of data.{prefix}_mean and data.{prefix}_std"
+                ))),
+            }
+        };
+        let outputs = net.outputs();
+        let fits = match &task {
+            Task::Classification { classes } => {
+                target_names.len() == 1
+                    && (classes.len() == outputs || (outputs == 1 && classes.len() == 2))
+            }
+            Task::Regression { targets } => targets.len() == outputs,
+        };
+        if !fits {
+            return Err(Error::Config(format!(
+                "metadata data.classes / data.targets do not fit the network's {outputs} outputs"
+            )));
+        }
+        if feature_names.len() != net.inputs {
+            return Err(Error::Config(format!(
+                "metadata data.features names {} features, but the network has {} inputs",
+                feature_names.len(),
+                net.inputs
+            )));
+        }
+        Ok(DataInfo {
+            features: scaler("feature", net.inputs)?,
+            targets: scaler("target", net.outputs())?,
+            task,
+            feature_names,
+            target_names,
+        })
+    }
+
+    /// Keeps a run: the trainer's optimizer (hyper-parameters and state) and its
+    /// [`TrainingState`] (metadata `training`).
+    pub fn store_training(&mut self, trainer: &Trainer<F>) {
+        self.optimizer = Some(trainer.optimizer.clone());
+        let s = &trainer.state;
+        let state = serde_json::json!({
+            "epoch": s.epochs_done,
+            "best_validation_loss": if s.best_validation_loss.is_finite() {
+                Some(s.best_validation_loss)
+            } else {
+                None
+            },
+            "epochs_since_best": s.epochs_since_best,
+            "epoch_position": s.epoch_position,
+            "epoch_partial_loss": s.epoch_partial_loss,
+            "best_epoch": s.best_epoch,
+            "planned_epochs": s.planned_epochs,
+        });
+        self.metadata.insert("training".into(), state.to_string());
+        self.metadata.insert(
+            "history".into(),
+            serde_json::to_string(&trainer.history).expect("serialisable"),
+        );
+        match &trainer.best_params {
+            Some(best) => {
+                self.tensors
+                    .insert(BEST.into(), (vec![best.len()], best.clone()));
+            }
+            None => {
+                self.tensors.remove(BEST);
+            }
+        }
+    }
+
+    /// A saved run's history (metadata `history`, empty in files from before it was kept) and
+    /// the best validation epoch's parameters (tensor `training.best`), for
+    /// [`Trainer::history`] and [`Trainer::best_params`].
+    pub fn run_history(&self) -> Result<(Vec<EpochRecord>, Option<Vec<F>>)> {
+        let history = match self.metadata.get("history") {
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| Error::Config(format!("metadata history is not valid ({e})")))?,
+            None => Vec::new(),
+        };
+        let best = match self.tensors.get(BEST) {
+            Some((_, b)) if b.len() == self.network.params.len() => Some(b.clone()),
+            Some((_, b)) => {
+                return Err(Error::Config(format!(
+                    "tensor {BEST} has {} values, expected {} (one per parameter)",
+                    b.len(),
+                    self.network.params.len()
+                )))
+            }
+            None => None,
+        };
+        Ok((history, best))
+    }
+
+    /// What [`ModelFile::store_training`] kept, to continue the run: the state and the
+    /// optimizer. Errors are `Error::Config` (the caller adds the file name).
+    pub fn training(&self) -> Result<(TrainingState, &Optimizer<F>)> {
+        let bad = |m: String| Error::Config(m);
+        let text = self.metadata.get("training").ok_or_else(|| {
+            bad("metadata has no `training` state (was it saved by `backprop train`?)".into())
+        })?;
+        #[derive(serde::Deserialize)]
+        struct State {
+            epoch: usize,
+            best_validation_loss: Option<f64>,
+            epochs_since_best: usize,
+            #[serde(default)]
+            epoch_position: usize,
+            #[serde(default)]
+            epoch_partial_loss: f64,
+            #[serde(default)]
+            best_epoch: Option<usize>,
+            #[serde(default)]
+            planned_epochs: Option<usize>,
+        }
+        let state: State = serde_json::from_str(text)
+            .map_err(|e| bad(format!("metadata training is not valid ({e})")))?;
+        let optimizer = self.optimizer.as_ref().ok_or_else(|| {
+            bad("the file holds no optimizer state, so training cannot resume exactly".into())
+        })?;
+        let state = TrainingState {
+            epochs_done: state.epoch,
+            best_validation_loss: state.best_validation_loss.unwrap_or(f64::INFINITY),
+            epochs_since_best: state.epochs_since_best,
+            epoch_position: state.epoch_position,
+            epoch_partial_loss: state.epoch_partial_loss,
+            best_epoch: state.best_epoch,
+            planned_epochs: state.planned_epochs,
+        };
+        Ok((state, optimizer))
     }
 }
 
@@ -186,7 +422,27 @@ pub fn to_bytes_model<F: Float>(model: &ModelFile<F>) -> Result<Vec<u8>> {
             Ok((n.clone(), view))
         })
         .collect::<Result<_>>()?;
-    safetensors::serialize(views, &Some(meta)).map_err(|e| Error::Config(e.to_string()))
+    let bytes =
+        safetensors::serialize(views, &Some(meta)).map_err(|e| Error::Config(e.to_string()))?;
+    Ok(with_sorted_header(bytes))
+}
+
+/// The same file with its JSON header's keys in sorted order, so that the same model always
+/// gives the same bytes (`safetensors` writes the metadata in a hash map's order, which differs
+/// from run to run). The header stays padded with spaces to a multiple of 8 bytes; the tensors'
+/// offsets count from the end of the header, so they stay valid.
+fn with_sorted_header(bytes: Vec<u8>) -> Vec<u8> {
+    let len = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    let header: serde_json::Value =
+        serde_json::from_slice(&bytes[8..8 + len]).expect("safetensors wrote JSON");
+    // serde_json's maps are ordered by key.
+    let mut text = header.to_string().into_bytes();
+    text.resize(text.len().next_multiple_of(8), b' ');
+    let mut out = Vec::with_capacity(8 + text.len() + bytes.len() - 8 - len);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(&text);
+    out.extend_from_slice(&bytes[8 + len..]);
+    out
 }
 
 /// Writes the model atomically. A network holding a NaN or an infinity is refused, so that a
@@ -194,7 +450,7 @@ pub fn to_bytes_model<F: Float>(model: &ModelFile<F>) -> Result<Vec<u8>> {
 pub fn save<F: Float>(path: &Path, model: &ModelFile<F>) -> Result<()> {
     let net = &model.network;
     if let Some(k) = net.params.iter().position(|p| !p.is_finite()) {
-        let names = crate::notation::parameter_names(&net.layers);
+        let names = crate::engine::notation::parameter_names(&net.layers);
         return Err(Error::NonFinite(format!(
             "{}: not written (any previous file is kept): parameter {} is {}",
             path.display(),
@@ -203,88 +459,7 @@ pub fn save<F: Float>(path: &Path, model: &ModelFile<F>) -> Result<()> {
         )));
     }
     let bytes = to_bytes_model(model)?;
-    write_atomically(path, &bytes)
-}
-
-/// Checks, before a long run, that [`write_atomically`] will be able to write `path`: its folder
-/// exists and takes a new file, and `path` is not a folder. Creates and removes the temporary
-/// file, nothing else.
-pub fn check_writable(path: &Path) -> Result<()> {
-    if path.is_dir() {
-        return Err(Error::File {
-            file: path.display().to_string(),
-            message: "is a directory, expected the name of a file to write".into(),
-        });
-    }
-    let tmp = temporary_path(path)?;
-    std::fs::File::create(&tmp).map_err(|e| Error::io(path, e))?;
-    std::fs::remove_file(&tmp).map_err(|e| Error::io(&tmp, e))
-}
-
-/// The temporary file beside `path` that a write goes through: `.NAME.tmp-PID`.
-fn temporary_path(path: &Path) -> Result<std::path::PathBuf> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Config(format!("{}: not a file name", path.display())))?;
-    Ok(dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    )))
-}
-
-/// Writes `bytes` to `path` so that a reader (or a crash) sees either the old file or the new
-/// one, whole: a temporary file beside it, fsync, rename over, fsync of the folder.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = temporary_path(path)?;
-    let dir = tmp
-        .parent()
-        .map_or(std::path::PathBuf::from("."), Path::to_path_buf);
-    remove_stale_temporaries(path, &dir);
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
-    }
-    Ok(())
-}
-
-/// Removes the temporary files an earlier writer of `path` left when it was killed mid-write:
-/// `.NAME.tmp-PID` beside it, whose process no longer runs (known on Linux from `/proc`;
-/// elsewhere nothing is removed).
-fn remove_stale_temporaries(path: &Path, dir: &Path) {
-    let Some(name) = path.file_name() else { return };
-    let prefix = format!(".{}.tmp-", name.to_string_lossy());
-    if !Path::new("/proc/self").exists() {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file = entry.file_name();
-        let Some(pid) = file.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
-            continue;
-        };
-        let alive = Path::new("/proc").join(pid).exists();
-        if pid.parse::<u32>().is_ok() && !alive {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
+    atomic::write_atomically(path, &bytes)
 }
 
 /// Reads a model file of either dtype.
@@ -342,99 +517,31 @@ pub fn from_bytes(bytes: &[u8]) -> Result<AnyModel> {
     }
 }
 
+/// A model file of dtype `F`, in steps: the architecture from the metadata, the memory it
+/// needs checked, then the network's tensors, the optimizer's, and the rest.
 fn parse_typed<F: Float>(st: &SafeTensors, meta: &HashMap<String, String>) -> Result<ModelFile<F>> {
-    let bad = |m: String| Error::Config(m);
-    let inputs: usize = meta["inputs"].parse().map_err(|_| {
-        bad(format!(
-            "metadata inputs is `{}`, expected a whole number",
-            meta["inputs"]
-        ))
-    })?;
-    let loss = Loss::from_name(&meta["loss"]).ok_or_else(|| {
-        bad(format!(
-            "metadata loss is `{}`, expected one of half_sse, mse, cross_entropy, bce",
-            meta["loss"]
-        ))
-    })?;
-    let layers: Vec<LayerMeta> = serde_json::from_str(&meta["layers"])
-        .map_err(|e| bad(format!("metadata layers is not valid ({e})")))?;
-    let shapes: Vec<LayerShape> = layers
-        .iter()
-        .map(|l| LayerShape {
-            units: l.units,
-            activation: l.activation,
-            bias: l.bias,
-        })
-        .collect();
-    let optimizer_kind = match meta.get("optimizer") {
-        None => None,
-        Some(json) => Some(
-            serde_json::from_str::<OptimizerMeta>(json)
-                .map_err(|e| bad(format!("metadata optimizer is not valid ({e})")))?
-                .kind,
-        ),
-    };
+    let arch = Architecture::read(meta)?;
     // The metadata alone decides the allocation, so it is checked before anything is allocated.
     limits::check(
         &format!(
             "the network in this model file ({} parameters)",
-            limits::parameter_count(inputs, &shapes)
+            memory::parameter_count(arch.inputs, &arch.shapes)
         ),
-        limits::training_bytes(
-            inputs,
-            &shapes,
+        memory::training_bytes(
+            arch.inputs,
+            &arch.shapes,
             F::DTYPE.size_of(),
-            optimizer_kind.map_or(0, limits::optimizer_states),
+            arch.optimizer
+                .as_ref()
+                .map_or(0, |o| o.kind.state_vectors()),
             1,
         ),
     )?;
-    let mut network = Network::<F>::new(inputs, &shapes, loss)?;
     let mut used = std::collections::HashSet::new();
-    for i in 0..network.layers.len() {
-        let layer = network.layers[i].clone();
-        let w = read_tensor::<F>(
-            st,
-            &format!("layers.{i}.weight"),
-            &[layer.units, layer.inputs],
-        )?;
-        network.weights_mut(i).copy_from_slice(&w);
-        let b = read_tensor::<F>(st, &format!("layers.{i}.bias"), &[layer.bias_count()])?;
-        network.bias_mut(i).copy_from_slice(&b);
-        used.insert(format!("layers.{i}.weight"));
-        used.insert(format!("layers.{i}.bias"));
-    }
-    let optimizer = match meta.get("optimizer") {
+    let network = read_network::<F>(st, &arch, &mut used)?;
+    let optimizer = match &arch.optimizer {
+        Some(m) => Some(read_optimizer(st, m, network.params.len(), &mut used)?),
         None => None,
-        Some(json) => {
-            let m: OptimizerMeta = serde_json::from_str(json)
-                .map_err(|e| bad(format!("metadata optimizer is not valid ({e})")))?;
-            let mut config = OptimizerConfig::new(m.kind, m.learning_rate);
-            config.momentum = m.momentum;
-            config.beta1 = m.beta1;
-            config.beta2 = m.beta2;
-            config.eps = m.eps;
-            config.nesterov = m.nesterov;
-            config.alpha = m.alpha;
-            config.weight_decay = m.weight_decay;
-            config.decay_biases = m.decay_biases;
-            config.clip_norm = m.clip_norm;
-            config
-                .validate()
-                .map_err(|e| bad(format!("metadata {e}")))?;
-            let mut opt = Optimizer::<F>::new(config, network.params.len());
-            opt.steps = m.steps;
-            for (name, state) in [
-                ("optimizer.first", &mut opt.first),
-                ("optimizer.second", &mut opt.second),
-            ] {
-                if !state.is_empty() {
-                    let len = state.len();
-                    state.copy_from_slice(&read_tensor::<F>(st, name, &[len])?);
-                    used.insert(name.to_string());
-                }
-            }
-            Some(opt)
-        }
     };
     let mut tensors = BTreeMap::new();
     for (name, view) in st.tensors() {
@@ -465,6 +572,112 @@ fn parse_typed<F: Float>(st: &SafeTensors, meta: &HashMap<String, String>) -> Re
         tensors,
         metadata,
     })
+}
+
+/// The network and optimizer a model file's metadata describe.
+struct Architecture {
+    inputs: usize,
+    loss: Loss,
+    shapes: Vec<LayerShape>,
+    optimizer: Option<OptimizerMeta>,
+}
+
+impl Architecture {
+    /// Reads `inputs`, `loss`, `layers` and `optimizer` (present: the caller checked).
+    fn read(meta: &HashMap<String, String>) -> Result<Architecture> {
+        let bad = |m: String| Error::Config(m);
+        let inputs: usize = meta["inputs"].parse().map_err(|_| {
+            bad(format!(
+                "metadata inputs is `{}`, expected a whole number",
+                meta["inputs"]
+            ))
+        })?;
+        let loss = Loss::from_name(&meta["loss"]).ok_or_else(|| {
+            bad(format!(
+                "metadata loss is `{}`, expected one of half_sse, mse, cross_entropy, bce",
+                meta["loss"]
+            ))
+        })?;
+        let layers: Vec<LayerMeta> = serde_json::from_str(&meta["layers"])
+            .map_err(|e| bad(format!("metadata layers is not valid ({e})")))?;
+        let shapes = layers
+            .iter()
+            .map(|l| LayerShape {
+                units: l.units,
+                activation: l.activation,
+                bias: l.bias,
+            })
+            .collect();
+        let optimizer = match meta.get("optimizer") {
+            None => None,
+            Some(json) => Some(
+                serde_json::from_str::<OptimizerMeta>(json)
+                    .map_err(|e| bad(format!("metadata optimizer is not valid ({e})")))?,
+            ),
+        };
+        Ok(Architecture {
+            inputs,
+            loss,
+            shapes,
+            optimizer,
+        })
+    }
+}
+
+/// The network's weights and biases, `layers.{i}.weight` and `layers.{i}.bias`.
+fn read_network<F: Float>(
+    st: &SafeTensors,
+    arch: &Architecture,
+    used: &mut std::collections::HashSet<String>,
+) -> Result<Network<F>> {
+    let mut network = Network::<F>::new(arch.inputs, &arch.shapes, arch.loss)?;
+    for i in 0..network.layers.len() {
+        let layer = network.layers[i].clone();
+        let (weight, bias) = (format!("layers.{i}.weight"), format!("layers.{i}.bias"));
+        let w = read_tensor::<F>(st, &weight, &[layer.units, layer.inputs])?;
+        network.weights_mut(i).copy_from_slice(&w);
+        let b = read_tensor::<F>(st, &bias, &[layer.bias_count()])?;
+        network.bias_mut(i).copy_from_slice(&b);
+        used.insert(weight);
+        used.insert(bias);
+    }
+    Ok(network)
+}
+
+/// The optimizer: hyper-parameters and step count from the metadata, its state vectors from
+/// `optimizer.first` / `optimizer.second`.
+fn read_optimizer<F: Float>(
+    st: &SafeTensors,
+    m: &OptimizerMeta,
+    params: usize,
+    used: &mut std::collections::HashSet<String>,
+) -> Result<Optimizer<F>> {
+    let mut config = OptimizerConfig::new(m.kind, m.learning_rate);
+    config.momentum = m.momentum;
+    config.beta1 = m.beta1;
+    config.beta2 = m.beta2;
+    config.eps = m.eps;
+    config.nesterov = m.nesterov;
+    config.alpha = m.alpha;
+    config.weight_decay = m.weight_decay;
+    config.decay_biases = m.decay_biases;
+    config.clip_norm = m.clip_norm;
+    config
+        .validate()
+        .map_err(|e| Error::Config(format!("metadata {e}")))?;
+    let mut opt = Optimizer::<F>::new(config, params);
+    opt.steps = m.steps;
+    for (name, state) in [
+        ("optimizer.first", &mut opt.first),
+        ("optimizer.second", &mut opt.second),
+    ] {
+        if !state.is_empty() {
+            let len = state.len();
+            state.copy_from_slice(&read_tensor::<F>(st, name, &[len])?);
+            used.insert(name.to_string());
+        }
+    }
+    Ok(opt)
 }
 
 fn read_tensor<F: Float>(st: &SafeTensors, name: &str, shape: &[usize]) -> Result<Vec<F>> {

@@ -1,15 +1,23 @@
 //! The spec file (TOML): a network, its loss and optimizer, how to train it and on what.
 //! Every field is documented in README ("The spec file").
 
-use crate::activation::Activation;
 use crate::config_err;
+pub use crate::data::config::{DataSpec, InlineData, TargetColumns};
+use crate::data::{self, DataShape, Prepared};
+use crate::engine::activation::Activation;
+use crate::engine::float::{Dtype, Float};
+pub use crate::engine::init::Init;
+use crate::engine::loss::Loss;
+use crate::engine::memory;
+use crate::engine::network::{BiasKind, LayerShape, Network};
+use crate::engine::optim::{OptimizerConfig, OptimizerKind};
+use crate::engine::schedule::Schedule;
+pub use crate::engine::schedule::ScheduleKind;
 use crate::error::{Error, Result};
-use crate::float::{Dtype, Float};
-use crate::limits;
-use crate::loss::Loss;
-use crate::network::{BiasKind, LayerShape, Network};
-use crate::optim::{OptimizerConfig, OptimizerKind};
-use rand::{Rng, SeedableRng};
+use crate::io::limits;
+use crate::train::fit::Plan;
+use crate::train::trainer::{TrainerConfig, DEFAULT_BATCH_SIZE};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
@@ -130,17 +138,6 @@ impl<'de> Deserialize<'de> for BiasSpec {
 }
 
 /// Random initialisation of a layer's weights from `[training] seed` (biases start at 0).
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Init {
-    /// Glorot uniform: U(−a, a), a = √(6 / (fan_in + fan_out)). Default for sigmoid/tanh/linear/softmax.
-    Xavier,
-    /// He uniform: U(−a, a), a = √(6 / fan_in). Default for relu/leaky_relu.
-    He,
-    /// U(−a, a), a = 1/√fan_in (PyTorch's `nn.Linear` default).
-    Uniform,
-}
-
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrainingSpec {
@@ -187,7 +184,9 @@ impl TrainingSpec {
     /// Checks the epochs, the early-stopping and schedule settings.
     pub fn validate(&self) -> Result<()> {
         if self.epochs == 0 {
-            return config_err!("training: epochs is 0, expected at least 1");
+            return Err(Error::Config(
+                "training: epochs is 0, expected at least 1".to_string(),
+            ));
         }
         if self.warmup >= self.epochs {
             return config_err!(
@@ -197,191 +196,26 @@ impl TrainingSpec {
             );
         }
         if self.patience == Some(0) {
-            return config_err!("training: patience is 0, expected at least 1 epoch");
+            return Err(Error::Config(
+                "training: patience is 0, expected at least 1 epoch".to_string(),
+            ));
         }
         if self.schedule == ScheduleKind::Step {
             if self.step_size == 0 {
-                return config_err!("training: step_size is 0, expected at least 1 epoch");
+                return Err(Error::Config(
+                    "training: step_size is 0, expected at least 1 epoch".to_string(),
+                ));
             }
             if !(self.gamma.is_finite() && self.gamma > 0.0) {
-                return config_err!(
+                return Err(Error::Config(format!(
                     "training: gamma is {}, expected a finite number > 0",
                     self.gamma
-                );
+                )));
             }
         }
         Ok(())
     }
 }
-
-/// How the learning rate changes from epoch to epoch (see [`crate::train::Schedule`]).
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum ScheduleKind {
-    /// The optimizer's `learning_rate` throughout.
-    #[default]
-    None,
-    /// η·γ^⌊epoch / step_size⌋ (PyTorch's `StepLR`).
-    Step,
-    /// ½η(1 + cos(π·epoch / epochs)) (PyTorch's `CosineAnnealingLR`, minimum 0).
-    Cosine,
-}
-
-/// Where the training data comes from: inline rows (`inputs`, `targets`), or a file (`path`):
-/// a CSV table, MNIST's IDX files (`path` + `labels`), or a built-in set (`"builtin:iris"`).
-/// Paths are relative to the spec file's folder.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct DataSpec {
-    pub inputs: Option<Vec<Vec<f64>>>,
-    pub targets: Option<Vec<Vec<f64>>>,
-    /// A CSV file, an IDX images file (with `labels`), or `builtin:NAME`.
-    pub path: Option<String>,
-    /// The CSV target column, or several for regression (default: the last column).
-    pub target: Option<TargetColumns>,
-    /// The IDX labels file that goes with `path`.
-    pub labels: Option<String>,
-    /// A separate test set, in the same format as `path` (then `test` defaults to 0).
-    pub test_path: Option<String>,
-    /// The IDX labels of `test_path`.
-    pub test_labels: Option<String>,
-    /// Fraction of the samples held out for validation (default 0.1).
-    pub validation: Option<f64>,
-    /// Fraction held out for the final test (default 0.2, or 0 with `test_path`).
-    pub test: Option<f64>,
-    /// Scale each feature to mean 0, standard deviation 1 (fitted on the training split; for
-    /// regression the targets too). Default: true for CSV, false for IDX (pixels are in [0, 1]).
-    pub standardize: Option<bool>,
-    /// Class names in output order. Default: the distinct labels, sorted (numerically when
-    /// they are all integers). An integer label `i` that is not a name here names class `i`.
-    pub classes: Option<Vec<String>>,
-}
-
-/// `target = "label"` or `target = ["y1", "y2"]`.
-#[derive(Clone, Debug, PartialEq)]
-pub enum TargetColumns {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl<'de> Deserialize<'de> for TargetColumns {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = TargetColumns;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str(
-                    "a column name (\"label\") or a list of column names ([\"y1\", \"y2\"])",
-                )
-            }
-            fn visit_str<E>(self, v: &str) -> std::result::Result<TargetColumns, E> {
-                Ok(TargetColumns::One(v.to_string()))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> std::result::Result<TargetColumns, A::Error> {
-                let mut names = Vec::new();
-                while let Some(name) = seq.next_element::<String>()? {
-                    names.push(name);
-                }
-                Ok(TargetColumns::Many(names))
-            }
-        }
-        d.deserialize_any(Visitor)
-    }
-}
-
-impl TargetColumns {
-    pub fn names(&self) -> Vec<String> {
-        match self {
-            TargetColumns::One(s) => vec![s.clone()],
-            TargetColumns::Many(v) => v.clone(),
-        }
-    }
-}
-
-impl DataSpec {
-    /// Default fraction held out for validation.
-    pub const VALIDATION: f64 = 0.1;
-    /// Default fraction held out for the final test, when there is no `test_path`.
-    pub const TEST: f64 = 0.2;
-
-    pub fn validation_fraction(&self) -> f64 {
-        self.validation.unwrap_or(Self::VALIDATION)
-    }
-    pub fn test_fraction(&self) -> f64 {
-        self.test.unwrap_or(if self.test_path.is_some() {
-            0.0
-        } else {
-            Self::TEST
-        })
-    }
-    /// Whether the data are IDX files (there is a `labels` file) rather than a CSV table.
-    pub fn is_idx(&self) -> bool {
-        self.labels.is_some()
-    }
-    pub fn standardize(&self) -> bool {
-        self.standardize.unwrap_or(!self.is_idx())
-    }
-
-    /// Checks that the fields fit together.
-    pub fn validate(&self) -> Result<()> {
-        let inline = self.inputs.is_some() || self.targets.is_some();
-        if inline && self.path.is_some() {
-            return config_err!(
-                "data: give either inline `inputs`/`targets` or a `path`, not both"
-            );
-        }
-        if self.path.is_none() {
-            for (name, set) in [
-                ("target", self.target.is_some()),
-                ("labels", self.labels.is_some()),
-                ("test_path", self.test_path.is_some()),
-                ("classes", self.classes.is_some()),
-            ] {
-                if set {
-                    return config_err!("data: `{name}` needs a `path` to read from");
-                }
-            }
-        }
-        if self.labels.is_some() && self.target.is_some() {
-            return config_err!(
-                "data: `target` names a CSV column, `labels` an IDX file; give only one of them"
-            );
-        }
-        if self.test_labels.is_some() && self.test_path.is_none() {
-            return config_err!("data: `test_labels` needs a `test_path`");
-        }
-        if self.test_path.is_some() && self.is_idx() != self.test_labels.is_some() {
-            return config_err!(
-                "data: IDX data need both `test_path` and `test_labels` (and CSV data no `test_labels`)"
-            );
-        }
-        let (v, t) = (self.validation_fraction(), self.test_fraction());
-        for (name, x) in [("validation", v), ("test", t)] {
-            if !(0.0..1.0).contains(&x) {
-                return config_err!("data: {name} is {x}, expected a fraction in [0, 1)");
-            }
-        }
-        if v + t >= 1.0 {
-            return config_err!(
-                "data: validation + test = {}, expected less than 1 (some samples must be left to train on)",
-                v + t
-            );
-        }
-        if let Some(c) = &self.classes {
-            let mut seen = std::collections::HashSet::new();
-            if let Some(dup) = c.iter().find(|n| !seen.insert(n.as_str())) {
-                return config_err!("data: class `{dup}` appears twice in `classes`");
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Inline rows, flat: inputs `[n × inputs]`, targets `[n × outputs]`, and `n`.
-pub type InlineData = (Vec<f64>, Vec<f64>, usize);
 
 impl Spec {
     /// Parses a spec; `file` names it in error messages (`spec.toml: line 3, column 8: …`).
@@ -420,7 +254,9 @@ impl Spec {
     pub fn validate(&self) -> Result<()> {
         self.optimizer_config().validate()?;
         if self.training.batch_size == Some(0) {
-            return config_err!("training: batch_size is 0, expected at least 1");
+            return Err(Error::Config(
+                "training: batch_size is 0, expected at least 1".to_string(),
+            ));
         }
         self.training.validate()?;
         for (l, layer) in self.layers.iter().enumerate() {
@@ -451,9 +287,9 @@ impl Spec {
     }
 
     /// Refuses a network whose training would need more memory than the limit
-    /// ([`crate::limits`]), before anything is allocated.
+    /// ([`crate::io::limits`]), before anything is allocated.
     fn check_memory(&self) -> Result<()> {
-        let mut batch = self.training.batch_size.unwrap_or(32);
+        let mut batch = self.training.batch_size.unwrap_or(DEFAULT_BATCH_SIZE);
         if let Some(DataSpec {
             inputs: Some(rows), ..
         }) = &self.data
@@ -461,17 +297,17 @@ impl Spec {
             batch = batch.min(rows.len().max(1));
         }
         let shapes = self.shapes();
-        let bytes = limits::training_bytes(
+        let bytes = memory::training_bytes(
             self.inputs,
             &shapes,
             self.dtype.size_of(),
-            limits::optimizer_states(self.optimizer.kind),
+            self.optimizer.kind.state_vectors(),
             batch,
         );
         limits::check(
             &format!(
                 "training this network ({} parameters, {}, batch of {batch})",
-                limits::parameter_count(self.inputs, &shapes),
+                memory::parameter_count(self.inputs, &shapes),
                 self.dtype.name()
             ),
             bytes,
@@ -543,7 +379,9 @@ impl Spec {
             let (units, fan_in) = (net.layers[l].units, net.layers[l].inputs);
             match (&spec.weights, spec.init) {
                 (Some(_), Some(_)) => {
-                    return config_err!("layer {n}: give either `weights` or `init`, not both")
+                    return Err(Error::Config(format!(
+                        "layer {n}: give either `weights` or `init`, not both"
+                    )))
                 }
                 (Some(rows), None) => {
                     let cols = rows.first().map_or(0, |r| r.len());
@@ -559,9 +397,9 @@ impl Spec {
                         } else {
                             "inputs of the previous layer"
                         };
-                        return config_err!(
+                        return Err(Error::Config(format!(
                             "layer {n}: weights are {found}, expected {units}×{fan_in} (units × {what})"
-                        );
+                        )));
                     }
                     for (k, (dst, &src)) in net
                         .weights_mut(l)
@@ -571,58 +409,48 @@ impl Spec {
                     {
                         *dst = F::from_f64(src);
                         if !dst.is_finite() {
-                            return config_err!(
+                            return Err(Error::Config(format!(
                                 "layer {n}: weights row {}, column {} is {}, expected a finite {} number",
                                 k / fan_in + 1,
                                 k % fan_in + 1,
                                 show(src),
                                 F::DTYPE.name()
-                            );
+                            )));
                         }
                     }
                 }
                 (None, init) => {
-                    let init = init.unwrap_or(match spec.activation {
-                        Activation::Relu | Activation::LeakyRelu => Init::He,
-                        _ => Init::Xavier,
-                    });
-                    let bound = match init {
-                        Init::Xavier => (6.0 / (fan_in + units) as f64).sqrt(),
-                        Init::He => (6.0 / fan_in as f64).sqrt(),
-                        Init::Uniform => 1.0 / (fan_in as f64).sqrt(),
-                    };
-                    for w in net.weights_mut(l) {
-                        *w = F::from_f64(rng.gen_range(-bound..bound));
-                    }
+                    let init = init.unwrap_or(Init::default_for(spec.activation));
+                    init.fill(net.weights_mut(l), fan_in, units, &mut rng);
                 }
             }
             match &spec.bias {
                 Some(BiasSpec::Shared(b)) => {
                     let v = F::from_f64(*b);
                     if !v.is_finite() {
-                        return config_err!(
+                        return Err(Error::Config(format!(
                             "layer {n}: bias is {}, expected a finite {} number",
                             show(*b),
                             F::DTYPE.name()
-                        );
+                        )));
                     }
                     net.bias_mut(l)[0] = v;
                 }
                 Some(BiasSpec::PerUnit(values)) => {
                     if values.len() != units {
-                        return config_err!(
+                        return Err(Error::Config(format!(
                             "layer {n}: bias has {} values, expected {units} (one per unit) or a single number (shared)",
                             values.len()
-                        );
+                        )));
                     }
                     for (dst, &src) in net.bias_mut(l).iter_mut().zip(values) {
                         *dst = F::from_f64(src);
                         if !dst.is_finite() {
-                            return config_err!(
+                            return Err(Error::Config(format!(
                                 "layer {n}: bias is {}, expected a finite {} number",
                                 show(src),
                                 F::DTYPE.name()
-                            );
+                            )));
                         }
                     }
                 }
@@ -635,59 +463,63 @@ impl Spec {
     /// The inline `[data]` rows as flat `[n × inputs]` and `[n × outputs]` vectors, checked
     /// against the network's shape. `None` when the spec has no inline data.
     pub fn inline_data(&self) -> Result<Option<InlineData>> {
-        let Some(DataSpec {
-            inputs: Some(x),
-            targets: Some(t),
-            ..
-        }) = &self.data
-        else {
-            return Ok(None);
-        };
-        let outputs = self.layers.last().map_or(0, |l| l.units);
-        if x.len() != t.len() {
-            return config_err!(
-                "data: {} input rows but {} target rows, expected the same number",
-                x.len(),
-                t.len()
-            );
+        match &self.data {
+            Some(d) => d.inline_rows(self.inputs, self.outputs()),
+            None => Ok(None),
         }
-        if x.is_empty() {
-            return config_err!("data: no samples (inputs is empty)");
+    }
+
+    /// Units of the output layer (0 without layers).
+    pub fn outputs(&self) -> usize {
+        self.layers.last().map_or(0, |l| l.units)
+    }
+
+    /// How to train: the optimizer, the batch size (default
+    /// [`crate::train::trainer::DEFAULT_BATCH_SIZE`]), shuffling and its seed.
+    pub fn trainer_config(&self) -> TrainerConfig {
+        TrainerConfig {
+            optimizer: self.optimizer_config(),
+            batch_size: self.training.batch_size.unwrap_or(DEFAULT_BATCH_SIZE),
+            shuffle: self.training.shuffle,
+            seed: self.training.seed,
         }
-        for (r, row) in x.iter().enumerate() {
-            if row.len() != self.inputs {
-                return config_err!(
-                    "data: inputs row {} has {} values, expected {} (`inputs`)",
-                    r + 1,
-                    row.len(),
-                    self.inputs
-                );
-            }
+    }
+
+    /// How long to train, at what rate, and when to stop early.
+    pub fn plan(&self) -> Plan {
+        let t = &self.training;
+        Plan {
+            epochs: t.epochs,
+            schedule: Schedule {
+                kind: t.schedule,
+                base: self.optimizer.learning_rate,
+                step_size: t.step_size,
+                gamma: t.gamma,
+                epochs: t.epochs,
+                warmup: t.warmup,
+            },
+            patience: t.patience,
+            restore_best: t.restore_best,
+            stop_after: None,
         }
-        for (r, row) in t.iter().enumerate() {
-            if row.len() != outputs {
-                return config_err!(
-                    "data: targets row {} has {} values, expected {} (units of the output layer)",
-                    r + 1,
-                    row.len(),
-                    outputs
-                );
-            }
+    }
+
+    /// What the network asks of its data.
+    pub fn data_shape(&self) -> DataShape {
+        DataShape {
+            inputs: self.inputs,
+            outputs: self.outputs(),
+            loss: self.loss,
         }
-        let flat = |rows: &Vec<Vec<f64>>, what: &str| -> Result<Vec<f64>> {
-            for (r, row) in rows.iter().enumerate() {
-                if let Some(c) = row.iter().position(|v| !v.is_finite()) {
-                    return config_err!(
-                        "data: {what} row {}, column {} is {}, expected a finite number",
-                        r + 1,
-                        c + 1,
-                        row[c]
-                    );
-                }
-            }
-            Ok(rows.iter().flatten().copied().collect())
-        };
-        Ok(Some((flat(x, "inputs")?, flat(t, "targets")?, x.len())))
+    }
+
+    /// Loads, splits and standardises `[data]` (paths relative to `base`, the spec's folder).
+    pub fn prepare<F: Float>(&self, base: &std::path::Path) -> Result<Prepared<F>> {
+        let data = self
+            .data
+            .as_ref()
+            .ok_or_else(|| Error::Config("no [data] to train on".into()))?;
+        data::prepare(data, self.data_shape(), self.training.seed, base)
     }
 }
 

@@ -145,7 +145,7 @@ fn standardisation_is_fitted_on_the_training_rows_only() {
     }
     std::fs::write(dir.path().join("t.csv"), csv).unwrap();
     let spec = Spec::parse(SPEC, "spec.toml").unwrap();
-    let prepared = data::prepare::<f64>(&spec, dir.path()).unwrap();
+    let prepared = spec.prepare::<f64>(dir.path()).unwrap();
     let parts = split::split(10, 0.2, 0.2, 5);
     assert_eq!(prepared.train.len(), 6);
     assert_eq!(prepared.validation.as_ref().unwrap().len(), 2);

@@ -165,14 +165,7 @@ seed = 5
 
 fn run(spec: &Spec, data: &Dataset<f64>, epochs: usize) -> Vec<f64> {
     let mut net = spec.network::<f64>().unwrap();
-    let mut trainer = Trainer::new(
-        &net,
-        spec.optimizer_config(),
-        10,
-        true,
-        spec.training.seed,
-        data.len(),
-    );
+    let mut trainer = Trainer::new(&net, &spec.trainer_config(), data.len());
     trainer.set_dropout(&net, &spec.dropout_rates());
     for _ in 0..epochs {
         trainer.epoch(&mut net, data).unwrap();
@@ -200,15 +193,16 @@ fn runs_with_dropout_are_reproducible() {
     );
     // Resuming after epoch 2 of 3 continues with step 12's masks, as the whole run did.
     let mut net = spec.network::<f64>().unwrap();
-    let mut first = Trainer::new(&net, spec.optimizer_config(), 10, true, 5, data.len());
+    let mut first = Trainer::new(&net, &spec.trainer_config(), data.len());
     first.set_dropout(&net, &spec.dropout_rates());
     first.epoch(&mut net, &data).unwrap();
     first.epoch(&mut net, &data).unwrap();
     let mut model = backprop::ModelFile::new(net.clone());
-    first.store(&mut model);
-    let mut second = Trainer::new(&net, spec.optimizer_config(), 10, true, 5, data.len());
+    model.store_training(&first);
+    let mut second = Trainer::new(&net, &spec.trainer_config(), data.len());
     second.set_dropout(&net, &spec.dropout_rates());
-    second.restore(&model).unwrap();
+    let (state, optimizer) = model.training().unwrap();
+    second.restore(state, optimizer).unwrap();
     second.epoch(&mut net, &data).unwrap();
     assert_eq!(net.params, a, "resumed run equals the whole run");
 }

@@ -141,7 +141,7 @@ fn the_derivation_agrees_with_the_engine_on_random_networks() {
         let (x, t, n) = spec.inline_data().unwrap().unwrap();
         let mut ws = Workspace::new(&net, n);
         let loss = net.loss_and_gradients(&x, &t, n, &mut ws);
-        let grads = ws.grads.clone();
+        let grads = ws.gradients().to_vec();
         let mut opt = Optimizer::new(spec.optimizer_config(), net.params.len());
         let before = net.params.clone();
         opt.step(&mut net.params, &grads);
@@ -159,7 +159,9 @@ fn the_derivation_agrees_with_the_engine_on_random_networks() {
                 for j in 0..layer.units {
                     let u = unit_name(&net.layers, l, j);
                     let k = s * layer.units + j;
-                    for (what, engine) in [("z", ws.z[l][k]), ("a", ws.a[l][k])] {
+                    for (what, engine) in
+                        [("z", ws.pre_activations(l)[k]), ("a", ws.activations(l)[k])]
+                    {
                         let name = format!("s{}.{what}_{u}", s + 1);
                         assert!(
                             close(at(&name), engine),

@@ -6,8 +6,7 @@
 //! CSV data prepare without error trains one epoch (or stops on a NaN).
 
 use backprop::data::csv::CsvTable;
-use backprop::data::prepare;
-use backprop::{Dataset, Error, Spec, Trainer};
+use backprop::{Dataset, Error, Spec, Trainer, TrainerConfig};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestRunner};
@@ -58,7 +57,7 @@ fn exercise(text: &str, dir: &std::path::Path, specs: &[Spec]) -> (bool, bool) {
     std::fs::write(dir.join("fuzz.csv"), text).unwrap();
     let mut prepared = false;
     for spec in specs {
-        let Ok(data) = prepare::<f64>(spec, dir) else {
+        let Ok(data) = spec.prepare::<f64>(dir) else {
             continue;
         };
         prepared = true;
@@ -69,7 +68,16 @@ fn exercise(text: &str, dir: &std::path::Path, specs: &[Spec]) -> (bool, bool) {
 
 fn train_one_epoch(spec: &Spec, data: &Dataset<f64>) {
     let mut net = spec.network::<f64>().unwrap();
-    let mut trainer = Trainer::new(&net, spec.optimizer_config(), 3, true, 0, data.len());
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig {
+            optimizer: spec.optimizer_config(),
+            batch_size: 3,
+            shuffle: true,
+            seed: 0,
+        },
+        data.len(),
+    );
     match trainer.epoch(&mut net, data) {
         Ok(_) | Err(Error::NonFinite(_)) => {}
         Err(e) => panic!("training on prepared data failed: {e}"),
@@ -77,7 +85,7 @@ fn train_one_epoch(spec: &Spec, data: &Dataset<f64>) {
 }
 
 fn run<S: Strategy>(name: &str, cases: u32, strategy: S, text: impl Fn(S::Value) -> String) {
-    backprop::limits::set_memory_limit(Some(64 << 20));
+    backprop::io::limits::set_memory_limit(Some(64 << 20));
     let dir = tempfile::tempdir().unwrap();
     let specs = [
         spec("cross_entropy", 3, "softmax", "label"),

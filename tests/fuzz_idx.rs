@@ -40,7 +40,7 @@ fn run<S: Strategy>(
     strategy: S,
     pair: impl Fn(S::Value) -> (Vec<u8>, Vec<u8>),
 ) {
-    backprop::limits::set_memory_limit(Some(MEMORY_LIMIT));
+    backprop::io::limits::set_memory_limit(Some(MEMORY_LIMIT));
     let parsed = std::cell::Cell::new(0usize);
     let mut runner = TestRunner::new(Config {
         cases,
@@ -149,7 +149,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// to 96 MiB (a file of about 100 KiB) is refused by the memory limit before it is inflated whole.
 #[test]
 fn gzip_files_are_read_or_refused() {
-    backprop::limits::set_memory_limit(Some(MEMORY_LIMIT));
+    backprop::io::limits::set_memory_limit(Some(MEMORY_LIMIT));
     let dir = tempfile::tempdir().unwrap();
     let (i, l) = valid_pair();
     let (ip, lp) = (dir.path().join("images.gz"), dir.path().join("labels.gz"));

@@ -65,7 +65,7 @@ fn valid_files() -> Vec<Vec<u8>> {
 
     // With the data description `train` stores: class names, feature names, standardisation.
     let mut model = ModelFile::new(net);
-    DataInfo {
+    let info = DataInfo {
         task: Task::Classification {
             classes: vec!["a".into(), "b".into(), "c".into()],
         },
@@ -76,8 +76,8 @@ fn valid_files() -> Vec<Vec<u8>> {
             std: vec![0.5, 1.0, 2.0],
         }),
         targets: None,
-    }
-    .store(&mut model);
+    };
+    model.store_data_info(&info);
     files.push(model_file::to_bytes_model(&model).unwrap());
     files
 }
@@ -97,7 +97,7 @@ fn use_model<F: Float>(m: &ModelFile<F>) {
     assert!(net.params.iter().all(|p| p.is_finite()), "a loaded NaN");
     let mut raw = vec![0.5; net.inputs];
     // What `predict` does with the data description, when the file's is usable.
-    if let Ok(info) = DataInfo::from_model(m) {
+    if let Ok(info) = m.data_info() {
         assert_eq!(info.feature_names.len(), net.inputs);
         info.scale_features(&mut raw);
     }
@@ -107,7 +107,7 @@ fn use_model<F: Float>(m: &ModelFile<F>) {
 }
 
 fn run<S: Strategy>(name: &str, cases: u32, strategy: S, bytes: impl Fn(S::Value) -> Vec<u8>) {
-    backprop::limits::set_memory_limit(Some(MEMORY_LIMIT));
+    backprop::io::limits::set_memory_limit(Some(MEMORY_LIMIT));
     let loaded = std::cell::Cell::new(0usize);
     let mut runner = TestRunner::new(Config {
         cases,

@@ -331,7 +331,7 @@ fn exercise_typed<F: Float>(spec: &Spec) -> Reached {
         .and_then(|d| d.path.as_deref())
         .is_some_and(|p| p.starts_with("builtin:"))
     {
-        match backprop::data::prepare::<F>(spec, std::path::Path::new("")) {
+        match spec.prepare::<F>(std::path::Path::new("")) {
             Ok(prepared) => prepared.train,
             Err(_) => return Reached::Parsed,
         }
@@ -345,15 +345,7 @@ fn exercise_typed<F: Float>(spec: &Spec) -> Reached {
         }
     };
     let n = data.len();
-    let batch = spec.training.batch_size.unwrap_or(32);
-    let mut trainer = Trainer::new(
-        &net,
-        spec.optimizer_config(),
-        batch,
-        spec.training.shuffle,
-        spec.training.seed,
-        n,
-    );
+    let mut trainer = Trainer::new(&net, &spec.trainer_config(), n);
     match trainer.epoch(&mut net, &data) {
         Ok(_) | Err(Error::NonFinite(_)) => {}
         Err(e) => panic!("training a valid spec failed with {e}"),
@@ -378,7 +370,7 @@ fn fuzz<S: Strategy>(
     strategy: S,
     text: impl Fn(S::Value) -> String,
 ) -> [usize; 3] {
-    backprop::limits::set_memory_limit(Some(MEMORY_LIMIT));
+    backprop::io::limits::set_memory_limit(Some(MEMORY_LIMIT));
     let counts = std::cell::Cell::new([0usize; 3]);
     let mut runner = TestRunner::new(Config {
         cases,

@@ -79,7 +79,7 @@ fn near_kink(case: &Case, margin: f64) -> bool {
     case.net.forward(&case.x, case.batch, &mut ws);
     case.net.layers.iter().enumerate().any(|(l, layer)| {
         matches!(layer.activation, Activation::Relu | Activation::LeakyRelu)
-            && ws.z[l][..case.batch * layer.units]
+            && ws.pre_activations(l)[..case.batch * layer.units]
                 .iter()
                 .any(|z| z.abs() < margin)
     })
@@ -106,7 +106,7 @@ fn backprop_gradients(case: &Case) -> Vec<f64> {
     let mut ws = Workspace::new(&case.net, case.batch);
     case.net
         .loss_and_gradients(&case.x, &case.t, case.batch, &mut ws);
-    ws.grads.clone()
+    ws.gradients().to_vec()
 }
 
 fn valid_pairs() -> Vec<(Loss, Activation)> {
@@ -165,7 +165,7 @@ proptest! {
             // f32 keeps ~7 digits of the intermediate values (of order 1 here), so each
             // gradient is good to a few 1e-7 absolute, plus a relative part of the largest one.
             let scale = g64.iter().fold(0.0f64, |m, g| m.max(g.abs()));
-            for (a, b) in ws.grads.iter().zip(&g64) {
+            for (a, b) in ws.gradients().iter().zip(&g64) {
                 prop_assert!((*a as f64 - b).abs() <= 1e-4 * scale + 5e-6, "{a} vs {b}");
             }
         }

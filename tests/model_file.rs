@@ -143,3 +143,47 @@ fn a_save_removes_what_a_killed_writer_left_behind() {
     assert!(other.exists(), "a file of the user's was removed");
     assert!(path.exists());
 }
+
+/// The same run gives the same file, byte for byte: two `backprop train` processes (each with
+/// its own hash-map order) on the same spec and seed write identical model files, and the
+/// header's keys are in sorted order.
+#[test]
+fn the_same_run_writes_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/03-iris.toml");
+    let mut files = Vec::new();
+    for k in 0..3 {
+        let path = dir.path().join(format!("m{k}.safetensors"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_backprop"))
+            .args(["train", spec, "--quiet", "--epochs", "3", "--save"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        files.push(std::fs::read(&path).unwrap());
+    }
+    assert_eq!(files[0], files[1]);
+    assert_eq!(files[0], files[2]);
+    let len = u64::from_le_bytes(files[0][..8].try_into().unwrap()) as usize;
+    assert_eq!(len % 8, 0, "the header is padded to 8 bytes");
+    let header = std::str::from_utf8(&files[0][8..8 + len]).unwrap();
+    let keys: Vec<&str> = [
+        "\"__metadata__\"",
+        "\"data.classes\"",
+        "\"data.features\"",
+        "\"version\"",
+    ]
+    .into_iter()
+    .collect();
+    let places: Vec<usize> = keys.iter().map(|k| header.find(k).unwrap()).collect();
+    assert!(
+        places.windows(2).all(|w| w[0] < w[1]),
+        "sorted keys: {header}"
+    );
+    // Python's reader and ours both still read it.
+    assert!(model_file::from_bytes(&files[0]).is_ok());
+}

@@ -7,7 +7,7 @@
 
 use backprop::{
     Activation, BiasKind, Dataset, LayerShape, Loss, Network, OptimizerConfig, OptimizerKind,
-    Trainer,
+    Trainer, TrainerConfig,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -74,7 +74,16 @@ fn training_steps_allocate_nothing_and_memory_does_not_grow() {
     // Tiny network (the engine's direct loops), shuffled mini-batches with a partial last batch.
     let (mut net, data) = setup(4, 5, 3, 10);
     let config = OptimizerConfig::new(OptimizerKind::Adam, 0.01);
-    let mut trainer = Trainer::new(&net, config, 4, true, 1, data.len());
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig {
+            optimizer: config,
+            batch_size: 4,
+            shuffle: true,
+            seed: 1,
+        },
+        data.len(),
+    );
     trainer.epoch(&mut net, &data).unwrap();
     TRACKED.with(|t| t.set(true));
     let before = ALLOCATIONS.load(Ordering::SeqCst);
@@ -93,7 +102,16 @@ fn training_steps_allocate_nothing_and_memory_does_not_grow() {
         .unwrap();
     pool.install(|| {
         let (mut net, data) = setup(256, 128, 10, 64);
-        let mut trainer = Trainer::new(&net, OptimizerConfig::sgd(0.01), 32, true, 1, data.len());
+        let mut trainer = Trainer::new(
+            &net,
+            &TrainerConfig {
+                optimizer: OptimizerConfig::sgd(0.01),
+                batch_size: 32,
+                shuffle: true,
+                seed: 1,
+            },
+            data.len(),
+        );
         TRACKED.with(|t| t.set(true));
         trainer.epoch(&mut net, &data).unwrap();
         let live = LIVE_BYTES.load(Ordering::SeqCst);

@@ -1,11 +1,11 @@
 //! Numerical safety: the stable forms at |z| = 1000 against their closed forms, training on inputs
 //! of magnitude 1000 with every activation and every loss, and the message when a run does blow up.
 
-use backprop::activation::{log_sum_exp, sigmoid, softmax_row};
-use backprop::loss::bce_from_logit;
+use backprop::kernels::bce_from_logit;
+use backprop::kernels::{log_sum_exp, sigmoid, softmax_row};
 use backprop::{
     model_file, Activation, BiasKind, Dataset, Error, Float, LayerShape, Loss, ModelFile, Network,
-    OptimizerConfig, OptimizerKind, Spec, Trainer, Workspace,
+    OptimizerConfig, OptimizerKind, Spec, Trainer, TrainerConfig, Workspace,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -32,7 +32,7 @@ fn stable_forms_match_their_closed_forms_at_1000() {
     assert_eq!(Loss::CrossEntropy.value(&z, &out, &t, 1, 2), 2000.0);
     // Its gradient (a − t) = (1 − 0, 0 − 1).
     let (mut scratch, mut dz) = ([0.0; 2], [0.0; 2]);
-    Loss::CrossEntropy.output_delta(
+    Loss::CrossEntropy.value_and_delta(
         Activation::Softmax,
         &z,
         &out,
@@ -88,7 +88,16 @@ fn train_at_magnitude_1000<F: Float>(hidden: Activation, output: Activation, los
         .collect();
     let data = Dataset::<F>::from_f64(&x, &t, 3, 2).unwrap();
     let config = OptimizerConfig::new(OptimizerKind::Adam, 0.01);
-    let mut trainer = Trainer::new(&net, config, 4, true, 1, n);
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig {
+            optimizer: config,
+            batch_size: 4,
+            shuffle: true,
+            seed: 1,
+        },
+        n,
+    );
     let what = format!(
         "{hidden:?} → {output:?} with {loss:?} in {}",
         F::DTYPE.name()
@@ -152,12 +161,20 @@ fn a_diverging_run_stops_with_epoch_step_and_place() {
     .unwrap();
     let mut net = spec.network::<f64>().unwrap();
     let data = Dataset::<f64>::from_f64(&[1.0], &[0.0], 1, 1).unwrap();
-    let mut trainer = Trainer::new(&net, spec.optimizer_config(), 1, false, 0, 1);
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig::in_order(spec.optimizer_config(), 1),
+        1,
+    );
     let error = loop {
         if let Err(e) = trainer.epoch(&mut net, &data) {
             break e;
         }
-        assert!(trainer.step <= k, "no error by step {}", trainer.step);
+        assert!(
+            trainer.steps_done() <= k,
+            "no error by step {}",
+            trainer.steps_done()
+        );
     };
     let Error::NonFinite(message) = error else {
         panic!("expected a NonFinite error, got {error}")
@@ -192,7 +209,11 @@ fn an_overflow_is_placed_at_its_layer_and_unit() {
     // Layout: w1 w2 (layer 1), b1, w3 w4 (layer 2), b2.
     net.params = vec![1e200, 1.0, 0.0, 1e200, 1.0, 0.0];
     let data = Dataset::<f64>::from_f64(&[1.0], &[0.0], 1, 1).unwrap();
-    let mut trainer = Trainer::new(&net, OptimizerConfig::sgd(0.1), 1, false, 0, 1);
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig::in_order(OptimizerConfig::sgd(0.1), 1),
+        1,
+    );
     let message = trainer.epoch(&mut net, &data).unwrap_err().to_string();
     assert!(
         message.contains("epoch 1, step 1")
@@ -276,7 +297,11 @@ fn a_diverging_run_keeps_its_last_good_checkpoint() {
 fn a_trainer_refuses_data_of_another_shape() {
     let spec = Spec::worked_example();
     let mut net = spec.network::<f64>().unwrap();
-    let mut trainer = Trainer::new(&net, spec.optimizer_config(), 2, false, 0, 2);
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig::in_order(spec.optimizer_config(), 2),
+        2,
+    );
     let three = Dataset::<f64>::from_f64(&[0.1; 6], &[0.5; 3], 2, 1).unwrap();
     assert!(matches!(
         trainer.epoch(&mut net, &three),

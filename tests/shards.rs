@@ -1,12 +1,12 @@
-//! Data-parallel steps (`backprop::shards`) and the chunked optimizer update: a batch split in
+//! Data-parallel steps (`backprop::kernels::shards`) and the chunked optimizer update: a batch split in
 //! two shards has the gradient of the whole batch (the mean of its per-sample gradients), a
 //! step gives bitwise the same parameters on any number of threads, and the update of a large
 //! parameter vector follows the optimizers' formulas element by element.
 
-use backprop::shards::{self, ShardedWorkspace};
+use backprop::kernels::{shards, ShardedWorkspace};
 use backprop::{
     Activation, BiasKind, Dataset, LayerShape, Loss, Network, Optimizer, OptimizerConfig,
-    OptimizerKind, Trainer, Workspace,
+    OptimizerKind, Trainer, TrainerConfig, Workspace,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -53,7 +53,7 @@ fn mean_of_samples(net: &Network<f64>, x: &[f64], t: &[f64], n: usize) -> (f64, 
             1,
             &mut ws,
         );
-        for (g, &d) in grad.iter_mut().zip(&ws.grads) {
+        for (g, &d) in grad.iter_mut().zip(ws.gradients()) {
             *g += d;
         }
     }
@@ -68,7 +68,7 @@ fn a_split_batch_has_the_gradient_of_the_whole_batch() {
     assert_eq!(shards::count(net.params.len(), 423), 2);
     assert_eq!(shards::split(423), [(0, 212), (212, 211)]);
     let mut ws = ShardedWorkspace::new(&net, 423);
-    assert_eq!(ws.parts.len(), 2);
+    assert_eq!(ws.shard_count(), 2);
     // The whole batch, then a partial one (an epoch's last batch) in the same workspace.
     for n in [423, 300] {
         let loss = ws.loss_and_gradients(&net, &x[..n * 300], &t[..n * 10], n);
@@ -116,7 +116,16 @@ fn a_split_step_does_not_depend_on_the_thread_count() {
             .unwrap();
         let mut net = net.clone();
         let config = OptimizerConfig::new(OptimizerKind::Adam, 1e-3);
-        let mut trainer = Trainer::new(&net, config, 220, true, 7, data.len());
+        let mut trainer = Trainer::new(
+            &net,
+            &TrainerConfig {
+                optimizer: config,
+                batch_size: 220,
+                shuffle: true,
+                seed: 7,
+            },
+            data.len(),
+        );
         pool.install(|| {
             for _ in 0..2 {
                 trainer.epoch(&mut net, &data).unwrap();
@@ -207,7 +216,11 @@ fn a_non_finite_value_in_the_second_shard_names_its_sample_in_the_batch() {
     let (net, mut x, t) = case(300, 128, 423, 4);
     x[300 * 300 + 5] = f64::INFINITY; // sample 301 (1-based), in the second shard (212…422)
     let mut net = net;
-    let mut trainer = Trainer::new(&net, OptimizerConfig::sgd(0.1), 423, false, 0, 423);
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig::in_order(OptimizerConfig::sgd(0.1), 423),
+        423,
+    );
     let before = net.params.clone();
     let message = trainer.step(&mut net, &x, &t, 423).unwrap_err().to_string();
     assert!(

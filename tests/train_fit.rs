@@ -1,25 +1,28 @@
 //! `Trainer::fit`: early stopping on the validation loss, and the learning rate of each epoch.
 
-use backprop::{data, EpochReport, Network, Plan, Result, Spec, Trainer};
+use backprop::{EpochReport, Network, Result, Spec, Trainer, TrainerConfig};
+use std::ops::ControlFlow;
 use std::path::Path;
 
 fn reports(spec_text: &str) -> Vec<EpochReport> {
     let spec = Spec::parse(spec_text, "spec.toml").unwrap();
-    let p = data::prepare::<f64>(&spec, Path::new("")).unwrap();
+    let p = spec.prepare::<f64>(Path::new("")).unwrap();
     let mut net = spec.network::<f64>().unwrap();
     let mut trainer = Trainer::new(
         &net,
-        spec.optimizer_config(),
-        spec.training.batch_size.unwrap_or(32),
-        true,
-        spec.training.seed,
+        &TrainerConfig {
+            optimizer: spec.optimizer_config(),
+            batch_size: spec.training.batch_size.unwrap_or(32),
+            shuffle: true,
+            seed: spec.training.seed,
+        },
         p.train.len(),
     );
-    let plan = Plan::from_spec(&spec.training, spec.optimizer.learning_rate);
+    let plan = spec.plan();
     let mut all = Vec::new();
-    let mut observer = |r: &EpochReport, _: &Network<f64>, _: &Trainer<f64>| -> Result<()> {
+    let mut observer = |r: &EpochReport, _: &Network<f64>, _: &Trainer<f64>| -> Result<_> {
         all.push(*r);
-        Ok(())
+        Ok(ControlFlow::Continue(()))
     };
     trainer
         .fit(

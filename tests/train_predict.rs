@@ -2,8 +2,8 @@
 //! features (and of a regression's targets), the class names.
 
 use backprop::data::{DataInfo, Standardizer, Task};
-use backprop::network::{BiasKind, LayerShape};
 use backprop::{model_file, Activation, Loss, ModelFile, Network};
+use backprop::{BiasKind, LayerShape};
 use std::path::Path;
 use std::process::Command;
 
@@ -31,7 +31,7 @@ fn linear_model(dir: &Path) -> String {
     let mut net = Network::<f64>::new(1, &[shape], Loss::Mse).unwrap();
     net.params = vec![2.0, 1.0];
     let mut model = ModelFile::new(net);
-    DataInfo {
+    model.store_data_info(&DataInfo {
         task: Task::Regression {
             targets: vec!["y".into()],
         },
@@ -45,8 +45,7 @@ fn linear_model(dir: &Path) -> String {
             mean: vec![100.0],
             std: vec![10.0],
         }),
-    }
-    .store(&mut model);
+    });
     let path = dir.join("linear.safetensors");
     model_file::save(&path, &model).unwrap();
     path.to_str().unwrap().to_string()
@@ -134,7 +133,7 @@ fn idx_case(dir: &Path) -> (String, String, String) {
         0.0, 0.0, 0.0,
     ];
     let mut model = ModelFile::new(net);
-    DataInfo {
+    model.store_data_info(&DataInfo {
         task: Task::Classification {
             classes: vec!["0".into(), "1".into(), "2".into()],
         },
@@ -144,8 +143,7 @@ fn idx_case(dir: &Path) -> (String, String, String) {
         target_names: vec!["label".into()],
         features: None,
         targets: None,
-    }
-    .store(&mut model);
+    });
     let model_path = dir.join("idx.safetensors");
     model_file::save(&model_path, &model).unwrap();
     // IDX: magic 0x00000803, count, rows, columns, then the pixels; labels: 0x00000801, count.

@@ -1,9 +1,9 @@
 //! Checkpoints and reproducibility: a run resumed from a model file equals the uninterrupted
 //! run bit for bit, and the same seed gives the same model.
 
-use backprop::data::{self, DataInfo};
+use backprop::data::DataInfo;
 use backprop::model_file::{self, AnyModel};
-use backprop::{Dataset, ModelFile, Network, Plan, Result, Spec, Trainer};
+use backprop::{Dataset, ModelFile, Network, Plan, Result, Spec, Trainer, TrainerConfig};
 use std::path::Path;
 use std::process::Command;
 
@@ -41,14 +41,16 @@ struct Run {
 }
 
 fn start(spec: &Spec) -> Run {
-    let p = data::prepare::<f64>(spec, Path::new("")).unwrap();
+    let p = spec.prepare::<f64>(Path::new("")).unwrap();
     let net = spec.network::<f64>().unwrap();
     let trainer = Trainer::new(
         &net,
-        spec.optimizer_config(),
-        16,
-        true,
-        spec.training.seed,
+        &TrainerConfig {
+            optimizer: spec.optimizer_config(),
+            batch_size: 16,
+            shuffle: true,
+            seed: spec.training.seed,
+        },
         p.train.len(),
     );
     Run {
@@ -57,7 +59,7 @@ fn start(spec: &Spec) -> Run {
         train: p.train,
         validation: p.validation,
         info: p.info,
-        plan: Plan::from_spec(&spec.training, spec.optimizer.learning_rate),
+        plan: spec.plan(),
     }
 }
 
@@ -65,11 +67,13 @@ fn fit_until(run: &mut Run, epochs: usize) -> Vec<f64> {
     let mut plan = run.plan;
     plan.epochs = epochs;
     let mut losses = Vec::new();
-    let mut observer =
-        |r: &backprop::EpochReport, _: &Network<f64>, _: &Trainer<f64>| -> Result<()> {
-            losses.push(r.validation.unwrap().loss);
-            Ok(())
-        };
+    let mut observer = |r: &backprop::EpochReport,
+                        _: &Network<f64>,
+                        _: &Trainer<f64>|
+     -> Result<std::ops::ControlFlow<()>> {
+        losses.push(r.validation.unwrap().loss);
+        Ok(std::ops::ControlFlow::Continue(()))
+    };
     run.trainer
         .fit(
             &mut run.net,
@@ -91,9 +95,7 @@ fn a_resumed_run_equals_an_uninterrupted_one_bit_for_bit() {
 
     let mut first = start(&spec);
     let early = fit_until(&mut first, 3);
-    let mut model = ModelFile::new(first.net.clone());
-    first.info.store(&mut model);
-    first.trainer.store(&mut model);
+    let model = ModelFile::of_run(&first.net, &first.info, &first.trainer);
     let bytes = model_file::to_bytes_model(&model).unwrap();
     drop(first);
 
@@ -102,8 +104,9 @@ fn a_resumed_run_equals_an_uninterrupted_one_bit_for_bit() {
     };
     let mut second = start(&spec);
     second.net.params.clone_from(&saved.network.params);
-    second.trainer.restore(&saved).unwrap();
-    assert_eq!(second.trainer.epoch, 3);
+    let (state, optimizer) = saved.training().unwrap();
+    second.trainer.restore(state, optimizer).unwrap();
+    assert_eq!(second.trainer.epochs_done(), 3);
     let late = fit_until(&mut second, 8);
 
     assert_eq!(
@@ -114,8 +117,8 @@ fn a_resumed_run_equals_an_uninterrupted_one_bit_for_bit() {
     assert_eq!(second.net.params, whole.net.params);
     assert_eq!(second.trainer.optimizer, whole.trainer.optimizer);
     assert_eq!(
-        second.trainer.best_validation_loss.to_bits(),
-        whole.trainer.best_validation_loss.to_bits()
+        second.trainer.state.best_validation_loss.to_bits(),
+        whole.trainer.state.best_validation_loss.to_bits()
     );
 }
 

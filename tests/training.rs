@@ -3,7 +3,7 @@
 
 use backprop::{
     Activation, BiasKind, Dataset, LayerShape, Loss, Network, Optimizer, OptimizerConfig,
-    OptimizerKind, Trainer, Workspace,
+    OptimizerKind, Trainer, TrainerConfig, Workspace,
 };
 
 fn run(config: OptimizerConfig) -> Vec<[f64; 2]> {
@@ -103,7 +103,7 @@ fn manual_epoch(net: &mut Network<f64>, data: &Dataset<f64>, batch: usize, lr: f
         let x = &data.x[start * 2..(start + b) * 2];
         let t = &data.t[start * 2..(start + b) * 2];
         weighted += net.loss_and_gradients(x, t, b, &mut ws) * b as f64;
-        for (p, g) in net.params.iter_mut().zip(&ws.grads) {
+        for (p, g) in net.params.iter_mut().zip(ws.gradients()) {
             *p -= lr * g;
         }
         start += b;
@@ -116,8 +116,11 @@ fn partial_last_batch_and_batch_size_one() {
     for batch in [1, 2, 3, 5, 7] {
         let (mut net, data) = small_net();
         let mut expected = net.clone();
-        let mut trainer =
-            Trainer::new(&net, OptimizerConfig::sgd(0.1), batch, false, 0, data.len());
+        let mut trainer = Trainer::new(
+            &net,
+            &TrainerConfig::in_order(OptimizerConfig::sgd(0.1), batch),
+            data.len(),
+        );
         let stats = trainer.epoch(&mut net, &data).unwrap();
         let want_loss = manual_epoch(&mut expected, &data, batch, 0.1);
         assert_eq!(stats.steps, data.len().div_ceil(batch.min(data.len())));
@@ -134,12 +137,12 @@ fn a_partial_batch_is_averaged_over_its_own_size() {
     let mut ws = Workspace::new(&net, 2);
     let (x, t) = data.sample(4);
     net.loss_and_gradients(x, t, 1, &mut ws);
-    let alone = ws.grads.clone();
+    let alone = ws.gradients().to_vec();
     // the same sample duplicated into a batch of two has the same mean gradient
     let x2 = [x, x].concat();
     let t2 = [t, t].concat();
     net.loss_and_gradients(&x2, &t2, 2, &mut ws);
-    for (a, b) in alone.iter().zip(&ws.grads) {
+    for (a, b) in alone.iter().zip(ws.gradients()) {
         assert!((a - b).abs() < 1e-15);
     }
 }
@@ -149,7 +152,16 @@ fn shuffled_training_is_reproducible_and_seed_dependent() {
     let train = |seed: u64| {
         let (mut net, data) = small_net();
         let config = OptimizerConfig::new(OptimizerKind::Adam, 0.01);
-        let mut trainer = Trainer::new(&net, config, 2, true, seed, data.len());
+        let mut trainer = Trainer::new(
+            &net,
+            &TrainerConfig {
+                optimizer: config,
+                batch_size: 2,
+                shuffle: true,
+                seed,
+            },
+            data.len(),
+        );
         for _ in 0..5 {
             trainer.epoch(&mut net, &data).unwrap();
         }
@@ -165,7 +177,11 @@ fn training_reduces_the_loss_of_the_worked_example() {
     let mut net = spec.network::<f64>().unwrap();
     let (x, t, n) = spec.inline_data().unwrap().unwrap();
     let data = Dataset::from_f64(&x, &t, 2, 1).unwrap();
-    let mut trainer = Trainer::new(&net, spec.optimizer_config(), n, false, 0, n);
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig::in_order(spec.optimizer_config(), n),
+        n,
+    );
     let first = trainer.epoch(&mut net, &data).unwrap().loss;
     let mut last = first;
     for _ in 0..10_000 {
@@ -177,7 +193,11 @@ fn training_reduces_the_loss_of_the_worked_example() {
 #[test]
 fn a_diverging_run_stops_with_a_message_naming_where() {
     let (mut net, data) = small_net();
-    let mut trainer = Trainer::new(&net, OptimizerConfig::sgd(1e150), 5, false, 0, data.len());
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig::in_order(OptimizerConfig::sgd(1e150), 5),
+        data.len(),
+    );
     let mut err = None;
     for _ in 0..100 {
         if let Err(e) = trainer.epoch(&mut net, &data) {

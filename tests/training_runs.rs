@@ -2,10 +2,10 @@
 //! bit for bit (schedule, warm-up, dropout, weight decay and all), history included; early
 //! stopping puts back the best validation epoch's parameters.
 
-use backprop::data::{self, Prepared};
 use backprop::{
-    model_file, AnyModel, EpochReport, ModelFile, Network, Plan, Result, Spec, Trainer,
+    model_file, AnyModel, EpochReport, ModelFile, Network, Plan, Prepared, Result, Spec, Trainer,
 };
+use std::ops::ControlFlow;
 use std::path::Path;
 
 /// Iris with most of what a run can carry: cosine after a warm-up, dropout, AdamW.
@@ -37,16 +37,9 @@ target = "label"
 
 fn setup(text: &str) -> (Spec, Prepared<f64>, Network<f64>, Trainer<f64>) {
     let spec = Spec::parse(text, "spec.toml").unwrap();
-    let p = data::prepare::<f64>(&spec, Path::new("")).unwrap();
+    let p = spec.prepare::<f64>(Path::new("")).unwrap();
     let net = spec.network::<f64>().unwrap();
-    let mut trainer = Trainer::new(
-        &net,
-        spec.optimizer_config(),
-        spec.training.batch_size.unwrap(),
-        true,
-        spec.training.seed,
-        p.train.len(),
-    );
+    let mut trainer = Trainer::new(&net, &spec.trainer_config(), p.train.len());
     trainer.set_dropout(&net, &spec.dropout_rates());
     (spec, p, net, trainer)
 }
@@ -58,10 +51,11 @@ fn fit(
     plan: &Plan,
     seen: &mut Vec<(EpochReport, Vec<f64>)>,
 ) {
-    let mut observer = |r: &EpochReport, n: &Network<f64>, _: &Trainer<f64>| -> Result<()> {
-        seen.push((*r, n.params.clone()));
-        Ok(())
-    };
+    let mut observer =
+        |r: &EpochReport, n: &Network<f64>, _: &Trainer<f64>| -> Result<ControlFlow<()>> {
+            seen.push((*r, n.params.clone()));
+            Ok(ControlFlow::Continue(()))
+        };
     trainer
         .fit(
             net,
@@ -77,10 +71,10 @@ fn fit(
 #[test]
 fn a_stopped_run_resumed_to_its_length_equals_the_whole_run() {
     let (spec, p, mut whole_net, mut whole) = setup(SPEC);
-    let plan = Plan::from_spec(&spec.training, spec.optimizer.learning_rate);
+    let plan = spec.plan();
     let mut seen = Vec::new();
     fit(&mut whole, &mut whole_net, &p, &plan, &mut seen);
-    assert_eq!(whole.epoch, 12);
+    assert_eq!(whole.epochs_done(), 12);
     // Warm-up then cosine, as the rates of the reports say: 0.005, 0.01, then
     // ½·0.01·(1 + cos(π·k/10)) for k = 0..9.
     let rates: Vec<f64> = seen.iter().map(|(r, _)| r.learning_rate).collect();
@@ -95,9 +89,9 @@ fn a_stopped_run_resumed_to_its_length_equals_the_whole_run() {
     let mut stopped = plan;
     stopped.stop_after = Some(5);
     fit(&mut first, &mut net, &p, &stopped, &mut Vec::new());
-    assert_eq!(first.epoch, 5);
+    assert_eq!(first.epochs_done(), 5);
     let mut model = ModelFile::new(net.clone());
-    first.store(&mut model);
+    model.store_training(&first);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.safetensors");
     model_file::save(&path, &model).unwrap();
@@ -106,11 +100,13 @@ fn a_stopped_run_resumed_to_its_length_equals_the_whole_run() {
     };
     let (_, _, mut net, mut resumed) = setup(SPEC);
     net.params.clone_from(&loaded.network.params);
-    resumed.restore(&loaded).unwrap();
-    assert_eq!(resumed.planned_epochs, Some(12));
+    let (state, optimizer) = loaded.training().unwrap();
+    resumed.restore(state, optimizer).unwrap();
+    (resumed.history, resumed.best_params) = loaded.run_history().unwrap();
+    assert_eq!(resumed.state.planned_epochs, Some(12));
     fit(&mut resumed, &mut net, &p, &plan, &mut Vec::new());
     assert_eq!(net.params, whole_net.params, "bit for bit");
-    assert_eq!(resumed.step, whole.step);
+    assert_eq!(resumed.steps_done(), whole.steps_done());
     assert_eq!(resumed.optimizer.first, whole.optimizer.first);
     assert_eq!(resumed.optimizer.second, whole.optimizer.second);
     // The history covers all 12 epochs, the first 5 carried in the file.
@@ -127,7 +123,7 @@ fn early_stopping_restores_the_best_epoch() {
         .replace("epochs = 100", "epochs = 500");
     for restore in [true, false] {
         let (spec, p, mut net, mut trainer) = setup(&text);
-        let mut plan = Plan::from_spec(&spec.training, spec.optimizer.learning_rate);
+        let mut plan = spec.plan();
         plan.restore_best = restore;
         let mut seen = Vec::new();
         fit(&mut trainer, &mut net, &p, &plan, &mut seen);
@@ -141,7 +137,7 @@ fn early_stopping_restores_the_best_epoch() {
         let best = (0..losses.len())
             .min_by(|&a, &b| losses[a].total_cmp(&losses[b]).then(a.cmp(&b)))
             .unwrap();
-        assert_eq!(trainer.best_epoch, Some(best));
+        assert_eq!(trainer.state.best_epoch, Some(best));
         assert!(best + 3 == losses.len() - 1, "patience 3 after the best");
         if restore {
             assert_eq!(trainer.restored_best, Some(best));

@@ -1,7 +1,7 @@
 //! The worked example of the seed notes, derived by hand below (plain f64 arithmetic written out
 //! step by step, the way the notes do it) and compared with the engine.
 
-use backprop::{Dataset, Spec, Trainer, Workspace};
+use backprop::{Dataset, Spec, Trainer, TrainerConfig, Workspace};
 
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
@@ -112,14 +112,18 @@ fn engine_forward_pass_matches_the_hand_derivation() {
     net.forward(&x, n, &mut ws);
     for s in 0..2 {
         for j in 0..2 {
-            assert!(close(ws.z[0][s * 2 + j], h.z_h[s][j]));
-            assert!(close(ws.a[0][s * 2 + j], h.a_h[s][j]));
+            assert!(close(ws.pre_activations(0)[s * 2 + j], h.z_h[s][j]));
+            assert!(close(ws.activations(0)[s * 2 + j], h.a_h[s][j]));
         }
-        assert!(close(ws.z[1][s], h.z_o[s]));
-        assert!(close(ws.a[1][s], h.a_o[s]));
-        let per_sample = net
-            .loss
-            .value(&ws.z[1][s..s + 1], &ws.a[1][s..s + 1], &t[s..s + 1], 1, 1);
+        assert!(close(ws.pre_activations(1)[s], h.z_o[s]));
+        assert!(close(ws.activations(1)[s], h.a_o[s]));
+        let per_sample = net.loss.value(
+            &ws.pre_activations(1)[s..s + 1],
+            &ws.activations(1)[s..s + 1],
+            &t[s..s + 1],
+            1,
+            1,
+        );
         assert!(close(per_sample, h.e[s]));
     }
     assert!(close(net.loss_value(&t, n, &ws), h.e_total));
@@ -134,18 +138,22 @@ fn engine_gradients_and_update_match_the_hand_derivation() {
     let mut ws = Workspace::new(&net, n);
     let loss = net.loss_and_gradients(&x, &t, n, &mut ws);
     assert!(close(loss, h.e_total));
-    assert_eq!(ws.grads.len(), 8, "8 parameters: w1..w6, b1, b2");
+    assert_eq!(ws.gradients().len(), 8, "8 parameters: w1..w6, b1, b2");
     for k in 0..8 {
         assert!(
-            close(ws.grads[k], h.grads[k]),
+            close(ws.gradients()[k], h.grads[k]),
             "gradient {k}: {} vs {}",
-            ws.grads[k],
+            ws.gradients()[k],
             h.grads[k]
         );
     }
     // One epoch of full-batch SGD is one step.
     let data = Dataset::from_f64(&x, &t, 2, 1).unwrap();
-    let mut trainer = Trainer::new(&net, spec.optimizer_config(), n, false, 0, n);
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig::in_order(spec.optimizer_config(), n),
+        n,
+    );
     let stats = trainer.epoch(&mut net, &data).unwrap();
     assert_eq!(stats.steps, 1);
     assert!(close(stats.loss, h.e_total));
@@ -166,7 +174,11 @@ fn f32_engine_stays_within_f32_precision_of_the_hand_derivation() {
     let mut net = spec.network::<f32>().unwrap();
     let (x, t, n) = spec.inline_data().unwrap().unwrap();
     let data = Dataset::<f32>::from_f64(&x, &t, 2, 1).unwrap();
-    let mut trainer = Trainer::new(&net, spec.optimizer_config(), n, false, 0, n);
+    let mut trainer = Trainer::new(
+        &net,
+        &TrainerConfig::in_order(spec.optimizer_config(), n),
+        n,
+    );
     trainer.epoch(&mut net, &data).unwrap();
     for k in 0..8 {
         assert!((net.params[k] as f64 - h.new[k]).abs() < 1e-6);

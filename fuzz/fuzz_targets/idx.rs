@@ -6,7 +6,7 @@ use backprop::data::idx;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    backprop::limits::set_memory_limit(Some(64 << 20));
+    backprop::io::limits::set_memory_limit(Some(64 << 20));
     let Some((&cut, rest)) = data.split_first() else {
         return;
     };

@@ -5,7 +5,7 @@ use backprop::{model_file, AnyModel, Float, ModelFile, Workspace};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    backprop::limits::set_memory_limit(Some(64 << 20));
+    backprop::io::limits::set_memory_limit(Some(64 << 20));
     match model_file::from_bytes(data) {
         Ok(AnyModel::F32(m)) => run(&m),
         Ok(AnyModel::F64(m)) => run(&m),

@@ -2,11 +2,11 @@
 //! (or stops on a NaN), and survives a model-file round trip.
 #![no_main]
 
-use backprop::{model_file, AnyModel, Dataset, Dtype, Error, Float, ModelFile, Spec, Trainer};
+use backprop::{TrainerConfig, model_file, AnyModel, Dataset, Dtype, Error, Float, ModelFile, Spec, Trainer};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    backprop::limits::set_memory_limit(Some(64 << 20));
+    backprop::io::limits::set_memory_limit(Some(64 << 20));
     let Ok(spec) = Spec::parse(&String::from_utf8_lossy(data), "fuzz.toml") else {
         return;
     };
@@ -22,15 +22,7 @@ fn exercise<F: Float>(spec: &Spec) {
         return;
     };
     let data = Dataset::<F>::from_f64(&x, &t, net.inputs, net.outputs()).expect("data loads");
-    let batch = spec.training.batch_size.unwrap_or(32);
-    let mut trainer = Trainer::new(
-        &net,
-        spec.optimizer_config(),
-        batch,
-        spec.training.shuffle,
-        spec.training.seed,
-        n,
-    );
+    let mut trainer = Trainer::new(&net, &spec.trainer_config(), n);
     match trainer.epoch(&mut net, &data) {
         Ok(_) | Err(Error::NonFinite(_)) => {}
         Err(e) => panic!("training a valid spec failed: {e}"),

@@ -4,7 +4,7 @@
 
 use super::progress::metric_text;
 use super::{num, report};
-use backprop::data::{self, DataInfo};
+use backprop::data;
 use backprop::metrics::{self, Confusion};
 use backprop::{model_file, AnyModel, Dataset, Float, ModelFile, Result, Workspace};
 use std::path::{Path, PathBuf};
@@ -32,7 +32,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn evaluate<F: Float>(model: &ModelFile<F>, args: &Args) -> Result<ExitCode> {
-    let info = DataInfo::from_model(model).map_err(|e| e.in_file(args.model.display()))?;
+    let info = model
+        .data_info()
+        .map_err(|e| e.in_file(args.model.display()))?;
     let net = &model.network;
     let (mut x, mut t) = match &args.labels {
         Some(labels) => {

@@ -1,7 +1,7 @@
 //! `backprop explain [SPEC.toml]`: one training step written out in full.
 
 use backprop::derivation::{render, Derivation, Format, Lang, RenderOptions};
-use backprop::model_file::write_atomically;
+use backprop::io::atomic::write_atomically;
 use backprop::{Result, Spec};
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,70 +1,29 @@
-//! `--log FILE.jsonl`: JSON lines streamed into a temporary file beside the target, which
-//! replaces the target only when the run ends (fsync, rename, fsync of the folder), so the
-//! file the user named is never half-written and a long run's log is never held in memory.
+//! `--log FILE.jsonl`: JSON lines streamed into the atomic writer's temporary file, which
+//! replaces the target only when the run ends, so the file the user named is never
+//! half-written and a long run's log is never held in memory.
 
-use backprop::{Error, Result};
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use backprop::io::atomic::AtomicFile;
+use backprop::Result;
+use std::path::Path;
 
 pub struct Log {
-    path: PathBuf,
-    tmp: PathBuf,
-    out: Option<BufWriter<File>>,
+    file: AtomicFile,
 }
 
 impl Log {
     pub fn create(path: &Path) -> Result<Log> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = path
-            .file_name()
-            .ok_or_else(|| Error::Config(format!("--log {}: not a file name", path.display())))?;
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        let file = File::create(&tmp).map_err(|e| Error::io(path, e))?;
         Ok(Log {
-            path: path.to_path_buf(),
-            tmp,
-            out: Some(BufWriter::new(file)),
+            file: AtomicFile::create(path)?,
         })
     }
 
     /// Appends one line.
     pub fn line(&mut self, value: &serde_json::Value) -> Result<()> {
-        let out = self.out.as_mut().expect("open until finish");
-        writeln!(out, "{value}").map_err(|e| Error::io(&self.path, e))
+        self.file.write(format!("{value}\n").as_bytes())
     }
 
     /// Puts the log in place.
-    pub fn finish(mut self) -> Result<()> {
-        let out = self.out.take().expect("open until finish");
-        let result = (|| -> std::io::Result<()> {
-            let file = out.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-            drop(file);
-            std::fs::rename(&self.tmp, &self.path)?;
-            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                if let Ok(d) = File::open(dir) {
-                    let _ = d.sync_all();
-                }
-            }
-            Ok(())
-        })();
-        result.map_err(|e| Error::io(&self.path, e))
-    }
-}
-
-impl Drop for Log {
-    /// A log that was not finished (the run failed) leaves no temporary file behind.
-    fn drop(&mut self) {
-        if self.out.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
+    pub fn finish(self) -> Result<()> {
+        self.file.commit()
     }
 }

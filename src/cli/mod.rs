@@ -4,6 +4,7 @@ pub mod check;
 pub mod evaluate;
 pub mod explain;
 pub mod gradcheck;
+pub mod interrupt;
 pub mod log;
 pub mod plot;
 pub mod predict;

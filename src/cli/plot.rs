@@ -2,7 +2,7 @@
 //! classifier the confusion matrix of the test set. Text is drawn with DejaVu Sans, built into
 //! the binary (`data/fonts/`, with its licence), so a PNG looks the same on every machine.
 
-use backprop::model_file::write_atomically;
+use backprop::io::atomic::write_atomically;
 use backprop::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;

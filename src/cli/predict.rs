@@ -4,8 +4,8 @@
 //! the class name and each class's probability; a regression's the predicted values.
 
 use super::num;
-use backprop::data::{self, DataInfo, Task};
-use backprop::model_file::write_atomically;
+use backprop::data::{self, Task};
+use backprop::io::atomic::write_atomically;
 use backprop::{config_err, model_file, AnyModel, Float, ModelFile, Result, Workspace};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,7 +39,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
 }
 
 fn predict<F: Float>(model: &ModelFile<F>, args: &Args) -> Result<ExitCode> {
-    let info = DataInfo::from_model(model).map_err(|e| e.in_file(args.model.display()))?;
+    let info = model
+        .data_info()
+        .map_err(|e| e.in_file(args.model.display()))?;
     let net = &model.network;
     let (mut rows, as_table) = match (&args.input, &args.data) {
         (Some(input), _) => (parse_input(input, net.inputs)?, false),
@@ -57,7 +59,7 @@ fn predict<F: Float>(model: &ModelFile<F>, args: &Args) -> Result<ExitCode> {
     let x: Vec<F> = rows.iter().map(|&v| F::from_f64(v)).collect();
     let mut ws = Workspace::new(net, n.clamp(1, 512));
     let mut outputs = Vec::with_capacity(n * net.outputs());
-    for chunk in x.chunks(ws.capacity * net.inputs) {
+    for chunk in x.chunks(ws.capacity() * net.inputs) {
         let b = chunk.len() / net.inputs;
         outputs.extend(net.forward(chunk, b, &mut ws).iter().map(|v| v.to_f64()));
     }

@@ -4,8 +4,7 @@
 //! redrawn at most ten times a second, so a million tiny epochs cost next to nothing.
 
 use super::num;
-use backprop::metrics::Metrics;
-use backprop::train::{EpochReport, StepProgress};
+use backprop::{EpochReport, Metrics, StepProgress};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -114,7 +113,7 @@ impl Progress {
 
     /// After each epoch.
     pub fn epoch(&mut self, r: &EpochReport) {
-        let e = r.epoch + 1;
+        let e = r.epoch;
         self.current_epoch = e;
         self.line_samples += self.samples;
         let print = !self.quiet
@@ -152,11 +151,7 @@ impl Progress {
 /// rate measured over the epochs since the last line (validation included).
 pub fn epoch_line(r: &EpochReport, rate: f64) -> String {
     // Numbers padded to a common width, so the lines form columns.
-    let mut s = format!(
-        "epoch {:>8}  loss {:<10}",
-        r.epoch + 1,
-        num(r.train_loss, 6)
-    );
+    let mut s = format!("epoch {:>8}  loss {:<10}", r.epoch, num(r.train_loss, 6));
     if let Some(v) = &r.validation {
         s += &format!("  val loss {:<10}", num(v.loss, 6));
         s += &metric_text(v, "val ");

@@ -1,18 +1,17 @@
 //! `backprop train SPEC.toml`: trains on the spec's data; flags override the spec.
 
+use super::interrupt;
 use super::log::Log;
 use super::plot::{self, Figure, Point};
 use super::progress::{metric_text, Progress};
 use super::{num, report};
-use backprop::data::{self, DataInfo, Prepared, Task};
-use backprop::metrics::{self, Metrics};
-use backprop::model_file;
-use backprop::spec::ScheduleKind;
-use backprop::train::{EpochRecord, EpochReport, Schedule, StepProgress};
+
 use backprop::{
-    config_err, interrupt, AnyModel, Error, Float, ModelFile, Network, Plan, Result, Spec, Trainer,
-    Workspace,
+    config_err, metrics, model_file, AnyModel, Confusion, DataInfo, Dataset, EpochRecord,
+    EpochReport, Error, Float, Metrics, ModelFile, Network, Prepared, Result, Schedule,
+    ScheduleKind, Spec, StepProgress, Task, Trainer, Workspace,
 };
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -101,7 +100,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     spec.validate().map_err(|e| e.in_file("command line"))?;
     // A model that cannot be written is refused now, not after the training.
     if let Some(path) = &args.save {
-        model_file::check_writable(path)?;
+        backprop::io::atomic::check_writable(path)?;
     }
     match spec.dtype {
         backprop::Dtype::F32 => train::<f32>(&spec, &args),
@@ -118,55 +117,46 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         validation,
         test,
         info,
-    } = data::prepare::<F>(spec, base).map_err(|e| e.in_file(&spec_name))?;
+    } = spec.prepare::<F>(base).map_err(|e| e.in_file(&spec_name))?;
     let mut net = spec.network::<F>()?;
-    let batch = spec.training.batch_size.unwrap_or(32);
-    let mut trainer = Trainer::new(
-        &net,
-        spec.optimizer_config(),
-        batch,
-        spec.training.shuffle,
-        spec.training.seed,
-        train.len(),
-    );
+    let mut trainer = Trainer::new(&net, &spec.trainer_config(), train.len());
     trainer.set_dropout(&net, &spec.dropout_rates());
-    let mut plan = Plan::from_spec(&spec.training, spec.optimizer.learning_rate);
+    let mut plan = spec.plan();
     plan.stop_after = args.stop_after;
     if let Some(path) = &args.resume {
         resume(path, &mut net, &mut trainer, &info)?;
+        let done = trainer.epochs_done();
         let scheduled = spec.training.schedule != ScheduleKind::None || spec.training.warmup > 0;
-        match trainer.planned_epochs {
+        match trainer.state.planned_epochs {
             Some(planned) if planned != plan.epochs && scheduled => println!(
                 "note: {} planned its learning-rate schedule over {planned} epochs; it now follows a schedule over {}: epoch {} takes rate {} (a run of {planned} would have taken {})",
                 path.display(),
                 plan.epochs,
-                trainer.epoch + 1,
-                num(plan.schedule.rate(trainer.epoch), 6),
+                done + 1,
+                num(plan.schedule.rate(done), 6),
                 num(
                     Schedule {
                         epochs: planned,
                         ..plan.schedule
                     }
-                    .rate(trainer.epoch),
+                    .rate(done),
                     6
                 ),
             ),
             _ => {}
         }
-        if trainer.epoch >= plan.epochs {
+        if done >= plan.epochs {
             return config_err!(
-                "{}: the run has already trained {} epochs, the total asked for (--epochs or [training] epochs) is {}; expected more than {}",
+                "{}: the run has already trained {done} epochs, the total asked for (--epochs or [training] epochs) is {}; expected more than {done}",
                 path.display(),
-                trainer.epoch,
                 plan.epochs,
-                trainer.epoch
             );
         }
     }
     if args.stop_after == Some(0) {
         return config_err!("--stop-after is 0, expected at least 1 epoch");
     }
-    let first = trainer.epoch;
+    let first = trainer.epochs_done();
     let mut observer = Observer {
         args,
         info: &info,
@@ -198,24 +188,75 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         println!(
             "early stopping: restored the weights of epoch {} (the lowest validation loss, {}); --keep-last or [training] restore_best = false keeps the last epoch's",
             e + 1,
-            num(trainer.best_validation_loss, 6)
+            num(trainer.state.best_validation_loss, 6)
         );
     }
-    if let Err(Error::Interrupted { epoch, step }) = &last {
-        // Ctrl-C: the observer has saved the finished epochs; keep the log of them too.
+    let last = match last {
+        Ok(last) => last,
+        Err(Error::Interrupted { epoch, step }) => {
+            let stopped = Stopped { epoch, step };
+            return stopped.report(args, &net, &trainer, &info, log, train.len());
+        }
+        Err(e) => {
+            // A failed run (a loss that became NaN, say) keeps the log of its epochs.
+            if let Some(log) = log {
+                log.finish()?;
+            }
+            return Err(e);
+        }
+    };
+    let run = Run {
+        net: &net,
+        trainer: &trainer,
+        info: &info,
+        train: &train,
+        test: test.as_ref(),
+    };
+    run.summary(first, last, start.elapsed().as_secs_f64());
+    let (final_name, final_metrics, confusion) = run.final_figures();
+    if let Some(path) = &args.save {
+        save(path, &net, &trainer, &info)?;
+        println!("saved {}", path.display());
+    }
+    if let Some(log) = log {
+        run.finish_log(log, test.as_ref().map(|_| final_metrics))?;
+    }
+    if let Some(path) = &args.plot {
+        run.plot(path, &history, final_name, confusion.as_ref())?;
+        println!("plotted {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A run stopped by Ctrl-C (or SIGTERM) after epoch `epoch`'s step `step`.
+struct Stopped {
+    epoch: usize,
+    step: u64,
+}
+
+impl Stopped {
+    /// Keeps what was done: the log of the finished epochs, and a model file of the state when
+    /// it stopped inside an epoch (the observer saved those that ended one); says where it
+    /// stopped and how to continue.
+    fn report<F: Float>(
+        &self,
+        args: &Args,
+        net: &Network<F>,
+        trainer: &Trainer<F>,
+        info: &DataInfo,
+        log: Option<Log>,
+        samples: usize,
+    ) -> Result<ExitCode> {
         if let Some(log) = log {
             log.finish()?;
         }
-        // Stopped inside an epoch (after a step): save that state too; resuming continues it.
-        let place = if trainer.epoch_position > 0 {
+        let (epoch, step) = (self.epoch, self.step);
+        let position = trainer.state.epoch_position;
+        let place = if position > 0 {
             if let Some(path) = &args.save {
-                save(path, &net, &trainer, &info)?;
+                save(path, net, trainer, info)?;
             }
-            format!(
-                "in epoch {epoch} after step {step} ({} of {} samples)",
-                trainer.epoch_position,
-                train.len()
-            )
+            format!("in epoch {epoch} after step {step} ({position} of {samples} samples)")
         } else {
             format!("after epoch {epoch}")
         };
@@ -227,72 +268,85 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
             ),
             None => println!("interrupted {place} (nothing saved: no --save)"),
         }
-        return Ok(ExitCode::from(interrupt::EXIT_STATUS));
+        Ok(ExitCode::from(interrupt::EXIT_STATUS))
     }
-    let last = match last {
-        Ok(last) => last,
-        Err(e) => {
-            // A failed run (a loss that became NaN, say) keeps the log of its epochs.
-            if let Some(log) = log {
-                log.finish()?;
-            }
-            return Err(e);
-        }
-    };
-    let seconds = start.elapsed().as_secs_f64();
-    let done = trainer.epoch - first;
-    println!(
-        "trained {done} epoch{} ({} steps, batch {}) in {seconds:.3} s; last epoch's loss {}",
-        if done == 1 { "" } else { "s" },
-        trainer.step,
-        trainer.batch_size,
-        last.map_or("-".to_string(), |r| num(r.train_loss, 6)),
-    );
-    if let Some(v) = last.and_then(|r| r.validation) {
+}
+
+/// A finished run, for its closing figures.
+struct Run<'a, F> {
+    net: &'a Network<F>,
+    trainer: &'a Trainer<F>,
+    info: &'a DataInfo,
+    train: &'a Dataset<F>,
+    test: Option<&'a Dataset<F>>,
+}
+
+impl<F: Float> Run<'_, F> {
+    /// `trained N epochs (…)` and the last validation figures.
+    fn summary(&self, first: usize, last: Option<EpochReport>, seconds: f64) {
+        let done = self.trainer.epochs_done() - first;
         println!(
-            "validation ({} samples): loss {}{}",
-            v.samples,
-            num(v.loss, 6),
-            metric_text(&v, "")
+            "trained {done} epoch{} ({} steps, batch {}) in {seconds:.3} s; last epoch's loss {}",
+            if done == 1 { "" } else { "s" },
+            self.trainer.steps_done(),
+            self.trainer.batch_size,
+            last.map_or("-".to_string(), |r| num(r.train_loss, 6)),
         );
+        if let Some(v) = last.and_then(|r| r.validation) {
+            println!(
+                "validation ({} samples): loss {}{}",
+                v.samples,
+                num(v.loss, 6),
+                metric_text(&v, "")
+            );
+        }
     }
 
-    // The final figures: the test set, or the training set when there is none.
-    let (final_set, final_name) = match &test {
-        Some(t) => (t, "test set"),
-        None => (&train, "training set"),
-    };
-    let mut ws = Workspace::new(&net, final_set.len().min(metrics::CHUNK));
-    let m = metrics::evaluate(&net, final_set, &info, &mut ws);
-    println!(
-        "{final_name} ({} samples): loss {}{}",
-        m.samples,
-        num(m.loss, 6),
-        metric_text(&m, "")
-    );
-    let confusion = info.task.classes().map(|classes| {
-        let outputs = metrics::outputs(&net, final_set, &mut ws);
-        let targets: Vec<f64> = final_set.t.iter().map(|v| v.to_f64()).collect();
-        let c = metrics::Confusion::new(&outputs, &targets, final_set.outputs, classes.len());
-        report::per_class_table(classes, &c);
-        c
-    });
-
-    if let Some(path) = &args.save {
-        save(path, &net, &trainer, &info)?;
-        println!("saved {}", path.display());
+    /// The final figures, printed: the test set's, or the training set's when there is none,
+    /// and a classifier's per-class table. Returns the set's name, its metrics and confusion.
+    fn final_figures(&self) -> (&'static str, Metrics, Option<Confusion>) {
+        let (set, name) = match self.test {
+            Some(t) => (t, "test set"),
+            None => (self.train, "training set"),
+        };
+        let mut ws = Workspace::new(self.net, set.len().min(metrics::CHUNK));
+        let m = metrics::evaluate(self.net, set, self.info, &mut ws);
+        println!(
+            "{name} ({} samples): loss {}{}",
+            m.samples,
+            num(m.loss, 6),
+            metric_text(&m, "")
+        );
+        let confusion = self.info.task.classes().map(|classes| {
+            let outputs = metrics::outputs(self.net, set, &mut ws);
+            let targets: Vec<f64> = set.t.iter().map(|v| v.to_f64()).collect();
+            let c = Confusion::new(&outputs, &targets, set.outputs, classes.len());
+            report::per_class_table(classes, &c);
+            c
+        });
+        (name, m, confusion)
     }
-    if let Some(mut log) = log {
-        let test_metrics = test.as_ref().map(|_| m);
-        let (key, value) = metric_key("test", &info, test_metrics.as_ref());
+
+    /// The log's last line, the test metrics, and the log put in place.
+    fn finish_log(&self, mut log: Log, test: Option<Metrics>) -> Result<()> {
+        let (key, value) = metric_key("test", self.info, test.as_ref());
         log.line(&serde_json::json!({
-            "test_loss": test_metrics.map(|m| m.loss),
+            "test_loss": test.map(|m| m.loss),
             key: value,
-            "test_samples": test_metrics.map_or(0, |m| m.samples),
+            "test_samples": test.map_or(0, |m| m.samples),
         }))?;
-        log.finish()?;
+        log.finish()
     }
-    if let Some(path) = &args.plot {
+
+    /// The curves (and a classifier's confusion matrix of the final set).
+    fn plot(
+        &self,
+        path: &Path,
+        history: &[Point],
+        final_name: &str,
+        confusion: Option<&Confusion>,
+    ) -> Result<()> {
+        let info = self.info;
         let metric = match info.task {
             Task::Classification { .. } => "accuracy",
             Task::Regression { .. } => "RMSE",
@@ -301,20 +355,18 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         plot::save(
             path,
             &Figure {
-                history: &history,
+                history,
                 metric,
                 loss_caption: if info.targets.is_some() {
                     "loss (standardised targets)"
                 } else {
                     "loss"
                 },
-                confusion: confusion.as_ref().map(|c| (classes, &c.counts[..])),
+                confusion: confusion.map(|c| (classes, &c.counts[..])),
                 confusion_of: final_name,
             },
-        )?;
-        println!("plotted {}", path.display());
+        )
     }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// What the command does after each step and epoch: progress, log lines, plot points,
@@ -327,20 +379,31 @@ struct Observer<'a> {
     history: Vec<Point>,
 }
 
-impl<F: Float> backprop::train::Observer<F> for Observer<'_> {
+impl<F: Float> backprop::Observer<F> for Observer<'_> {
     fn timing(&self) -> bool {
         self.log.is_some()
     }
 
+    /// Ctrl-C breaks after the step in progress.
     #[inline]
-    fn step(&mut self, p: StepProgress) {
+    fn step(&mut self, p: StepProgress) -> ControlFlow<()> {
         self.progress.step(p);
+        if interrupt::requested() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     }
 
-    fn epoch(&mut self, r: &EpochReport, net: &Network<F>, trainer: &Trainer<F>) -> Result<()> {
+    fn epoch(
+        &mut self,
+        r: &EpochReport,
+        net: &Network<F>,
+        trainer: &Trainer<F>,
+    ) -> Result<ControlFlow<()>> {
         self.progress.epoch(r);
         let record = trainer.history.last().copied().unwrap_or(EpochRecord {
-            epoch: r.epoch + 1,
+            epoch: r.epoch,
             train_loss: r.train_loss,
             val_loss: r.validation.map(|v| v.loss),
             val_accuracy: r.validation.and_then(|v| v.accuracy),
@@ -351,17 +414,15 @@ impl<F: Float> backprop::train::Observer<F> for Observer<'_> {
         // Ctrl-C: the epoch just finished is saved (when there is a --save file), then the run
         // ends; resuming from the file continues exactly.
         let stop = interrupt::requested();
-        let due = (self.args.checkpoint_every).is_some_and(|n| (r.epoch + 1).is_multiple_of(n));
+        let due = (self.args.checkpoint_every).is_some_and(|n| r.epoch.is_multiple_of(n));
         if let (true, Some(path)) = (due || stop, &self.args.save) {
             save(path, net, trainer, self.info)?;
         }
-        if stop {
-            return Err(Error::Interrupted {
-                epoch: r.epoch + 1,
-                step: trainer.step,
-            });
-        }
-        Ok(())
+        Ok(if stop {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        })
     }
 }
 
@@ -416,10 +477,7 @@ fn save<F: Float>(
     trainer: &Trainer<F>,
     info: &DataInfo,
 ) -> Result<()> {
-    let mut model = ModelFile::new(net.clone());
-    info.store(&mut model);
-    trainer.store(&mut model);
-    model_file::save(path, &model)
+    model_file::save(path, &ModelFile::of_run(net, info, trainer))
 }
 
 /// Loads a saved run into `net` and `trainer`, checking that it is the spec's network.
@@ -458,7 +516,7 @@ fn resume<F: Float>(
             net.loss.name()
         );
     }
-    let saved_info = DataInfo::from_model(&model).map_err(in_file)?;
+    let saved_info = model.data_info().map_err(in_file)?;
     if saved_info.feature_names != info.feature_names || saved_info.task != info.task {
         return config_err!(
             "{}: it was trained on other data (other feature columns or classes) than the spec's",
@@ -466,7 +524,10 @@ fn resume<F: Float>(
         );
     }
     net.params.clone_from(&saved.params);
-    trainer.restore(&model).map_err(in_file)
+    let (state, optimizer) = model.training().map_err(in_file)?;
+    trainer.restore(state, optimizer).map_err(in_file)?;
+    (trainer.history, trainer.best_params) = model.run_history().map_err(in_file)?;
+    Ok(())
 }
 
 /// A model file of one dtype seen as `ModelFile<F>` (the caller checked the dtype matches).

@@ -2,7 +2,7 @@
 
 use super::num;
 use backprop::notation::{input_name, parameter_names, unit_name};
-use backprop::{Dataset, Result, Spec, Trainer, Workspace};
+use backprop::{Dataset, Network, Result, Spec, Trainer, TrainerConfig, Workspace};
 use std::process::ExitCode;
 
 /// Training on stops when the loss changes by less than this per 1000 epochs, or at the cap.
@@ -14,20 +14,38 @@ pub fn run() -> Result<ExitCode> {
     let mut net = spec.network::<f64>()?;
     let (x, t, n) = spec.inline_data()?.expect("the example has data");
     let data = Dataset::<f64>::from_f64(&x, &t, net.inputs, net.outputs())?;
-    let opt = spec.optimizer_config();
+    let config = TrainerConfig::in_order(spec.optimizer_config(), n);
+    let eta = config.optimizer.learning_rate;
+    let mut ws = Workspace::new(&net, n);
+    let e_total = forward_table(&net, &x, &t, n, &mut ws, eta);
+    let mut trainer = Trainer::new(&net, &config, n);
+    update_table(&mut net, &mut trainer, &data, &mut ws)?;
+    train_on(&mut net, &mut trainer, &data, e_total, eta)?;
+    outputs_table(&net, &x, &t, n, &mut ws);
+    println!(
+        "\nNext: `backprop train examples/01-worked-example.toml`, `backprop gradcheck …`, `backprop --help`."
+    );
+    Ok(ExitCode::SUCCESS)
+}
 
+/// The set-up and the forward pass of both samples, their errors and E_total (returned).
+fn forward_table(
+    net: &Network<f64>,
+    x: &[f64],
+    t: &[f64],
+    n: usize,
+    ws: &mut Workspace<f64>,
+    eta: f64,
+) -> f64 {
     println!("backprop: the worked example of the seed notes");
     println!(
         "2 inputs → 2 sigmoid hidden units (h1, h2; one shared bias b1) → 1 sigmoid output (o; bias b2)"
     );
     println!(
         "loss E = ½(target − output)² per sample, averaged over the batch of {n}; SGD, η = {}\n",
-        opt.learning_rate
+        eta
     );
-
-    // Forward pass, per sample.
-    let mut ws = Workspace::new(&net, n);
-    net.forward(&x, n, &mut ws);
+    net.forward(x, n, ws);
     println!("Forward pass");
     print!("  {:<16}", "");
     for s in 1..=n {
@@ -52,23 +70,27 @@ pub fn run() -> Result<ExitCode> {
             let u = unit_name(&net.layers, l, j);
             row(
                 format!("z_{u}"),
-                (0..n).map(|s| ws.z[l][s * layer.units + j]).collect(),
+                (0..n)
+                    .map(|s| ws.pre_activations(l)[s * layer.units + j])
+                    .collect(),
             );
             row(
                 format!("a_{u} = σ(z_{u})"),
-                (0..n).map(|s| ws.a[l][s * layer.units + j]).collect(),
+                (0..n)
+                    .map(|s| ws.activations(l)[s * layer.units + j])
+                    .collect(),
             );
         }
     }
     let outputs = net.outputs();
     let last = net.layers.len() - 1;
-    row("target".into(), t.clone());
+    row("target".into(), t.to_vec());
     let per_sample: Vec<f64> = (0..n)
         .map(|s| {
             let r = s * outputs..(s + 1) * outputs;
             net.loss.value(
-                &ws.z[last][r.clone()],
-                &ws.a[last][r.clone()],
+                &ws.pre_activations(last)[r.clone()],
+                &ws.activations(last)[r.clone()],
                 &t[r],
                 1,
                 outputs,
@@ -76,20 +98,28 @@ pub fn run() -> Result<ExitCode> {
         })
         .collect();
     row("E = ½(t − o)²".into(), per_sample.clone());
-    let e_total = net.loss_value(&t, n, &ws);
+    let e_total = net.loss_value(t, n, ws);
     let terms: Vec<String> = (1..=n).map(|s| format!("E_{s}")).collect();
     println!(
         "  E_total = ({}) / {n} = {}\n",
         terms.join(" + "),
         num(e_total, 10)
     );
+    e_total
+}
 
-    // Backward pass and the update.
-    net.backward(&x, &t, n, &mut ws);
-    let grads = ws.grads.clone();
+/// The backward pass: every gradient, and the parameters after one SGD step.
+fn update_table(
+    net: &mut Network<f64>,
+    trainer: &mut Trainer<f64>,
+    data: &Dataset<f64>,
+    ws: &mut Workspace<f64>,
+) -> Result<()> {
+    let n = data.len();
+    net.loss_and_gradients(&data.x, &data.t, n, ws);
+    let grads = ws.gradients().to_vec();
     let before = net.params.clone();
-    let mut trainer = Trainer::new(&net, opt, n, false, 0, n);
-    trainer.epoch(&mut net, &data)?;
+    trainer.epoch(net, data)?;
     println!(
         "Backward pass and one SGD step (θ⁺ = θ − η·∂E/∂θ, gradients averaged over the batch)"
     );
@@ -106,15 +136,24 @@ pub fn run() -> Result<ExitCode> {
             num(net.params[k], 6)
         );
     }
+    Ok(())
+}
 
-    // Train on to convergence.
-    println!("\nTraining on (full batch, SGD η = {})", opt.learning_rate);
+/// Training on to convergence (full batch), E_total at epochs 1, 10, 100, …
+fn train_on(
+    net: &mut Network<f64>,
+    trainer: &mut Trainer<f64>,
+    data: &Dataset<f64>,
+    e_total: f64,
+    eta: f64,
+) -> Result<()> {
+    println!("\nTraining on (full batch, SGD η = {eta})");
     let mut report = 10;
     let mut epoch = 1;
     let mut checkpoint_loss = f64::INFINITY;
     println!("  epoch {:>8}  E_total {}", 1, num(e_total, 6));
     while epoch < MAX_EPOCHS {
-        let last_loss = trainer.epoch(&mut net, &data)?.loss;
+        let last_loss = trainer.epoch(net, data)?.loss;
         epoch += 1;
         if epoch == report {
             println!("  epoch {epoch:>8}  E_total {}", num(last_loss, 6));
@@ -127,13 +166,19 @@ pub fn run() -> Result<ExitCode> {
             checkpoint_loss = last_loss;
         }
     }
-    let final_loss = net.loss_only(&x, &t, n, &mut ws);
+    let mut ws = Workspace::new(net, data.len());
+    let final_loss = net.loss_only(&data.x, &data.t, data.len(), &mut ws);
     println!(
         "  stopped after {epoch} epochs (the loss changed by less than {CONVERGED:e} over the last 1000): E_total {}",
         num(final_loss, 6)
     );
+    Ok(())
+}
+
+/// Each sample's output against its target.
+fn outputs_table(net: &Network<f64>, x: &[f64], t: &[f64], n: usize, ws: &mut Workspace<f64>) {
     println!("\nOutputs after training");
-    let out = net.forward(&x, n, &mut ws).to_vec();
+    let out = net.forward(x, n, ws).to_vec();
     for s in 0..n {
         println!(
             "  sample {}: target {:<10}  output {}",
@@ -142,8 +187,4 @@ pub fn run() -> Result<ExitCode> {
             num(out[s], 6)
         );
     }
-    println!(
-        "\nNext: `backprop train examples/01-worked-example.toml`, `backprop gradcheck …`, `backprop --help`."
-    );
-    Ok(ExitCode::SUCCESS)
 }

@@ -95,11 +95,11 @@ impl CsvTable {
         let size = std::fs::metadata(path)
             .map_err(|e| Error::io(path, e))?
             .len() as u128;
-        crate::limits::check_file(
+        crate::io::limits::check_file(
             path.display(),
             &format!(
                 "reading this CSV file ({}, about 16 bytes of memory per byte)",
-                crate::limits::human(size)
+                crate::io::limits::human(size)
             ),
             size * 16,
         )?;

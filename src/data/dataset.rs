@@ -1,8 +1,8 @@
 //! Samples held in memory: the form every data source (inline rows, CSV, IDX, built-in sets)
 //! is brought into before training.
 
+use crate::engine::float::Float;
 use crate::error::{Error, Result};
-use crate::float::Float;
 
 /// Samples in memory: `x` `[len × inputs]`, `t` `[len × outputs]`, row-major.
 #[derive(Clone, Debug, PartialEq)]

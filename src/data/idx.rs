@@ -87,7 +87,7 @@ fn parse_images(images: &[u8], images_name: &str) -> Result<IdxImages> {
         })?;
     check_length(pixels.len(), expected, images_name, "pixel bytes")?;
     // Each pixel becomes an f64 here, then a value of the dataset: 16 bytes at most.
-    crate::limits::check_file(
+    crate::io::limits::check_file(
         images_name,
         &format!("{count} images of {rows}×{columns} pixels, as numbers,"),
         expected as u128 * 16,
@@ -107,10 +107,10 @@ fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
     let size = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
-    crate::limits::check_file(path.display(), "reading this file", size as u128)?;
+    crate::io::limits::check_file(path.display(), "reading this file", size as u128)?;
     let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if raw.starts_with(&[0x1f, 0x8b]) {
-        let limit = crate::limits::memory_limit()?;
+        let limit = crate::io::limits::memory_limit()?;
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(&raw[..])
             .take(limit.bytes.saturating_add(1))
@@ -124,7 +124,7 @@ fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
                 file: path.display().to_string(),
                 message: format!(
                     "inflating it would need more than the memory limit of {} ({})",
-                    crate::limits::human(limit.bytes as u128),
+                    crate::io::limits::human(limit.bytes as u128),
                     limit.source
                 ),
             });

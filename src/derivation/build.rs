@@ -9,12 +9,12 @@
 use super::expr::Expr;
 use super::graph::{Graph, NodeId};
 use super::op::Op;
-use crate::activation::Activation;
+use crate::engine::activation::Activation;
+use crate::engine::loss::Loss;
+use crate::engine::network::{BiasKind, Layer};
+use crate::engine::notation::{bias_name, input_name, parameter_names, unit_name, weight_name};
+use crate::engine::optim::{OptimizerConfig, OptimizerKind};
 use crate::error::{Error, Result};
-use crate::loss::Loss;
-use crate::network::{BiasKind, Layer};
-use crate::notation::{bias_name, input_name, parameter_names, unit_name, weight_name};
-use crate::optim::{OptimizerConfig, OptimizerKind};
 use crate::spec::Spec;
 
 /// The most units (or inputs) a layer may have for its step to be written out.

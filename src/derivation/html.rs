@@ -6,8 +6,8 @@ use super::build::{Derivation, Line, Note, Part};
 use super::expr::{escape, number};
 use super::i18n::{self, Word};
 use super::{write_expr, write_node, RenderOptions, Writer};
-use crate::network::BiasKind;
-use crate::notation::{bias_name, input_name, unit_name, weight_name};
+use crate::engine::network::BiasKind;
+use crate::engine::notation::{bias_name, input_name, unit_name, weight_name};
 
 /// Edges are labelled only up to this many weights (beyond, each keeps a hover title).
 const LABELLED_EDGES: usize = 48;

@@ -2,10 +2,10 @@
 //! 前向传播, 反向传播, 链式法则, 误差, 学习率, 样本). Formulas are the same in both.
 
 use super::build::{Derivation, Note, Part};
-use crate::activation::Activation;
-use crate::loss::Loss;
-use crate::network::BiasKind;
-use crate::optim::OptimizerKind;
+use crate::engine::activation::Activation;
+use crate::engine::loss::Loss;
+use crate::engine::network::BiasKind;
+use crate::engine::optim::OptimizerKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Lang {

@@ -4,7 +4,7 @@
 
 use super::build::{Derivation, Part};
 use super::expr::{Expr, Style};
-use crate::network::BiasKind;
+use crate::engine::network::BiasKind;
 use serde_json::{json, Value};
 
 pub fn render(d: &Derivation) -> String {

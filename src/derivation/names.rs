@@ -1,7 +1,7 @@
 //! How a quantity's name (`s1.z_h1`, `grad.w5`, `new.b1`) is written as mathematics:
 //! `z_{h1}^{(1)}`, `∂E_total/∂w_5`, `b_1^+`.
 //!
-//! The names themselves are the notes' notation generalised (see `crate::notation` and
+//! The names themselves are the notes' notation generalised (see `crate::engine::notation` and
 //! README "Explain and check"): `s{n}.` prefixes a quantity of sample n; `grad.`, `new.`, `v.`,
 //! `m.` prefix a parameter's gradient, updated value and optimizer state.
 

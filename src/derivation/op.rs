@@ -12,8 +12,8 @@
 //! two must agree, and a test checks that they do.
 
 use super::expr::{Expr, Func};
-use crate::activation::{Activation, LEAKY_SLOPE};
-use crate::loss::Loss;
+use crate::engine::activation::{Activation, LEAKY_SLOPE};
+use crate::engine::loss::Loss;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {

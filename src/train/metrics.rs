@@ -7,8 +7,8 @@
 //! - precision(c) = (predicted c and are c) / (predicted c); recall(c) = (predicted c and are c) / (are c)
 
 use crate::data::{DataInfo, Dataset, Task};
-use crate::float::Float;
-use crate::network::{Network, Workspace};
+use crate::engine::float::Float;
+use crate::engine::network::{Network, Workspace};
 
 /// Samples a forward pass of evaluation takes at once.
 pub const CHUNK: usize = 512;

@@ -17,9 +17,9 @@
 //! any number of threads. It differs from the unsplit step by floating-point reassociation
 //! only (the sums over samples are added in two parts).
 
-use crate::float::Float;
-use crate::matrix::Threads;
-use crate::network::{Network, Workspace};
+use crate::engine::float::Float;
+use crate::engine::matrix::Threads;
+use crate::engine::network::{Network, Workspace};
 use rayon::prelude::*;
 
 /// Shards a large batch is split into (the machine this was tuned on has two cores; on more,
@@ -72,10 +72,10 @@ pub fn split(batch: usize) -> [(usize, usize); SHARDS] {
 /// One workspace per shard, for batches of up to `capacity` samples.
 #[derive(Clone, Debug)]
 pub struct ShardedWorkspace<F> {
-    pub capacity: usize,
+    pub(crate) capacity: usize,
     /// One workspace, or one per shard of [`split`]; after a step, the first one's `grads`
     /// hold the gradient of the whole batch.
-    pub parts: Vec<Workspace<F>>,
+    pub(crate) parts: Vec<Workspace<F>>,
 }
 
 impl<F: Float> ShardedWorkspace<F> {
@@ -111,6 +111,11 @@ impl<F: Float> ShardedWorkspace<F> {
             .iter()
             .zip(rows)
             .map(|(ws, (start, n))| (ws, start, n))
+    }
+
+    /// How many shards a batch of the full capacity splits into (1: none).
+    pub fn shard_count(&self) -> usize {
+        self.parts.len()
     }
 
     /// The gradient of the last [`ShardedWorkspace::loss_and_gradients`].

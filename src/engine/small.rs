@@ -5,38 +5,35 @@
 //! activation's derivative. On a tiny network (the worked example) a step's cost is loop set-up
 //! and bookkeeping, not arithmetic, so fewer, simpler loops are what counts.
 //!
-//! Shapes and formulas are those of [`crate::network`]: input `X` `[B × I]`, weights `W`
+//! Shapes and formulas are those of [`crate::engine::network`]: input `X` `[B × I]`, weights `W`
 //! `[U × I]`, bias `b` `[U]` or `[1]`.
 //!
 //! - forward: `z_bu = Σ_p x_bp·w_up + b_u`, `a_bu = f(z_bu)` (softmax: over each row of `z`);
 //! - backward, given `dZ` `[B × U]`: `∂E/∂w_up = Σ_b dz_bu·x_bp`, `∂E/∂b_u = Σ_b dz_bu` (shared:
 //!   `Σ_b Σ_u dz_bu`), and for the layer below `dz_below_bp = f'(z_below_bp) · Σ_u dz_bu·w_up`.
 //!
-//! Every sum runs in the order of the matrix products' own small loops ([`matrix`]): over `p`
-//! for `Z` (the vectorised dot product once rows are long), over `b` for `∂E/∂W` and `∂E/∂b`,
-//! over `u` for the layer below. The results are those of the unfused passes (a sum that starts
-//! from its first term rather than from zero may differ in the sign of a zero, nothing else).
+//! Every sum runs in a fixed order: over `p` for `Z` (eight running sums once rows are long,
+//! [`dot`]), over `b` for `∂E/∂W` and `∂E/∂b`, over `u` for the layer below; a test checks the
+//! passes against the textbook formulas.
 //!
 //! The length of a row of `X` (`I`) is a compile-time constant when it is at most 4, so the
 //! innermost loops of a tiny layer unroll completely (measured: a quarter of the worked
 //! example's step goes to loops of unknown length otherwise). Applying the activation inside the
 //! `Z` loop was slower than the separate pass: its call to `exp` makes the loop reload its state.
 //!
-//! [`matrix`]: crate::matrix
-//! [`matrix::DIRECT_LOOP_MAX`]: crate::matrix::DIRECT_LOOP_MAX
+//! [`matrix`]: crate::engine::matrix
+//! [`matrix::DIRECT_LOOP_MAX`]: crate::engine::matrix::DIRECT_LOOP_MAX
 
-use crate::activation::Activation;
-use crate::float::Float;
-use crate::matrix::{dot, DIRECT_LOOP_MAX, VECTOR_MIN};
-use crate::network::Layer;
+use crate::engine::activation::Activation;
+use crate::engine::float::Float;
+use crate::engine::layer::Layer;
+use crate::engine::matrix;
 
-/// Whether a layer's passes over a batch of `batch` samples take the fused loops.
+/// Whether a layer's passes over a batch of `batch` samples take the fused loops: its
+/// products are small ([`matrix::is_small`]).
 #[inline]
 pub fn fits(layer: &Layer, batch: usize) -> bool {
-    batch
-        .saturating_mul(layer.units)
-        .saturating_mul(layer.inputs)
-        <= DIRECT_LOOP_MAX
+    matrix::is_small(batch, layer.units, layer.inputs)
 }
 
 /// The forward pass of one small layer over `batch` samples: `x` `[batch × inputs]`, `w`
@@ -283,10 +280,32 @@ fn axpy<F: Float>(first: bool, y: &mut [F], alpha: F, x: &[F]) {
     }
 }
 
+/// From this length on, a dot product runs over eight running sums ([`dot`]).
+const VECTOR_MIN: usize = 8;
+
+/// x · y over eight running sums (so the compiler can keep them in one vector register; a single
+/// running sum is a chain it may not reorder), added pairwise at the end.
+#[inline]
+fn dot<F: Float>(x: &[F], y: &[F]) -> F {
+    let mut acc = [F::ZERO; 8];
+    let (xs, ys) = (x.chunks_exact(8), y.chunks_exact(8));
+    let (x_rest, y_rest) = (xs.remainder(), ys.remainder());
+    for (xc, yc) in xs.zip(ys) {
+        for l in 0..8 {
+            acc[l] += xc[l] * yc[l];
+        }
+    }
+    let mut sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (&x, &y) in x_rest.iter().zip(y_rest) {
+        sum += x * y;
+    }
+    sum
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::BiasKind;
+    use crate::engine::layer::BiasKind;
 
     /// Deterministic values in about [-1.5, 1.5].
     fn values(n: usize, seed: usize) -> Vec<f64> {

@@ -12,10 +12,10 @@
 //! sample by sample in batch order, unit by unit: a unit is kept when a 32-bit draw is at least
 //! ⌊p·2³²⌉. A step's masks depend on (seed, step) alone, so a run is reproducible bit for bit, a
 //! resumed run draws what an uninterrupted one would, and the shards of a batch
-//! ([`crate::shards`]) share one batch's draws.
+//! ([`crate::engine::shards`]) share one batch's draws.
 
-use crate::float::Float;
-use crate::shards::ShardedWorkspace;
+use crate::engine::float::Float;
+use crate::engine::shards::ShardedWorkspace;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

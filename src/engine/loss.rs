@@ -3,8 +3,8 @@
 //!
 //! Shapes: `z`, `a` (outputs) and `t` (targets) are `[batch × units]`, row-major.
 
-use crate::activation::{log_sum_exp, Activation};
-use crate::float::Float;
+use crate::engine::activation::{log_sum_exp, Activation};
+use crate::engine::float::Float;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,64 +78,16 @@ impl Loss {
             }
         }
     }
-
-    /// Writes `dz = ∂E/∂z` of the output layer, `[batch × units]`. For the losses not fused with
-    /// their activation, `da` is scratch space of the same size that receives `∂E/∂a`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn output_delta<F: Float>(
-        self,
-        activation: Activation,
-        z: &[F],
-        a: &[F],
-        t: &[F],
-        batch: usize,
-        units: usize,
-        da: &mut [F],
-        dz: &mut [F],
-    ) {
-        let n = batch * units;
-        let (z, a, t, da, dz) = (&z[..n], &a[..n], &t[..n], &mut da[..n], &mut dz[..n]);
-        match self {
-            Loss::HalfSse | Loss::Mse => {
-                // half_sse: ∂E/∂a = (a − t)/B;  mse: ∂E/∂a = 2(a − t)/(B·U)
-                let scale = if self == Loss::HalfSse {
-                    F::ONE / F::from_usize(batch)
-                } else {
-                    F::from_f64(2.0) / F::from_usize(n)
-                };
-                for ((da, &a), &t) in da.iter_mut().zip(a).zip(t) {
-                    *da = (a - t) * scale;
-                }
-                activation.backward_batch(z, a, da, dz, units);
-            }
-            Loss::CrossEntropy => {
-                let inv_b = F::ONE / F::from_usize(batch);
-                for ((ar, tr), dzr) in a
-                    .chunks_exact(units)
-                    .zip(t.chunks_exact(units))
-                    .zip(dz.chunks_exact_mut(units))
-                {
-                    let t_sum: F = tr.iter().copied().sum();
-                    for j in 0..units {
-                        dzr[j] = (ar[j] * t_sum - tr[j]) * inv_b;
-                    }
-                }
-            }
-            Loss::Bce => {
-                let inv_n = F::ONE / F::from_usize(n);
-                for i in 0..n {
-                    dz[i] = (a[i] - t[i]) * inv_n;
-                }
-            }
-        }
-    }
 }
 
 impl Loss {
-    /// [`Loss::value`] and [`Loss::output_delta`] together, as a training step needs them: the
-    /// squared-error losses get the value, `∂E/∂a` and (through an elementwise activation)
-    /// `∂E/∂z` in one pass over the outputs, with the same sums and products in the same order,
-    /// so the results are those of the two calls.
+    /// The batch loss ([`Loss::value`]) and `dz = ∂E/∂z` of the output layer `[batch × units]`,
+    /// as a training step needs them. `da` is scratch of the same size (it receives `∂E/∂a`
+    /// where the activation's Jacobian couples a row):
+    /// - half_sse: ∂E/∂a = (a − t)/B; mse: ∂E/∂a = 2(a − t)/(B·U); then through f'(z), the
+    ///   value's sum and the delta in one pass over the outputs;
+    /// - cross_entropy after softmax: ∂E/∂z = (a·Σt − t)/B (Σt = 1 for one-hot targets);
+    /// - bce after sigmoid: ∂E/∂z = (a − t)/(B·U).
     #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn value_and_delta<F: Float>(
@@ -156,7 +108,7 @@ impl Loss {
             Loss::Mse => (F::from_f64(2.0) / F::from_usize(n), Some(F::from_usize(n))),
             Loss::CrossEntropy | Loss::Bce => {
                 let value = self.value(z, a, t, batch, units);
-                self.output_delta(activation, z, a, t, batch, units, da, dz);
+                self.logit_delta(a, t, batch, units, dz);
                 return value;
             }
         };
@@ -185,6 +137,33 @@ impl Loss {
     }
 }
 
+impl Loss {
+    /// `dz` of the losses fused with their activation (cross_entropy, bce): see
+    /// [`Loss::value_and_delta`].
+    fn logit_delta<F: Float>(self, a: &[F], t: &[F], batch: usize, units: usize, dz: &mut [F]) {
+        let n = batch * units;
+        let (a, t, dz) = (&a[..n], &t[..n], &mut dz[..n]);
+        if self == Loss::CrossEntropy {
+            let inv_b = F::ONE / F::from_usize(batch);
+            for ((ar, tr), dzr) in a
+                .chunks_exact(units)
+                .zip(t.chunks_exact(units))
+                .zip(dz.chunks_exact_mut(units))
+            {
+                let t_sum: F = tr.iter().copied().sum();
+                for j in 0..units {
+                    dzr[j] = (ar[j] * t_sum - tr[j]) * inv_b;
+                }
+            }
+        } else {
+            let inv_n = F::ONE / F::from_usize(n);
+            for i in 0..n {
+                dz[i] = (a[i] - t[i]) * inv_n;
+            }
+        }
+    }
+}
+
 /// One element of binary cross-entropy from its logit: max(z,0) − z·t + ln(1 + e^−|z|).
 #[inline]
 pub fn bce_from_logit<F: Float>(z: F, t: F) -> F {
@@ -195,11 +174,18 @@ pub fn bce_from_logit<F: Float>(z: F, t: F) -> F {
 mod tests {
     use super::*;
 
-    /// The fused pass gives exactly what the two separate calls give, for every loss.
+    /// The value is [`Loss::value`]'s, bit for bit, and the delta is the derivative of that
+    /// value with respect to each pre-activation, by central finite differences, for every
+    /// loss and output activation.
     #[test]
-    fn value_and_delta_equals_value_then_delta() {
+    fn value_and_delta_is_the_value_and_its_derivative() {
         let z: [f64; 6] = [0.3, -1.2, 2.0, 0.1, -0.4, 0.9];
         let t = [0.0, 1.0, 0.0, 0.2, 0.3, 0.5];
+        let value_at = |loss: Loss, act: Activation, z: &[f64; 6]| {
+            let mut a = [0.0; 6];
+            act.forward_batch(z, &mut a, 3);
+            loss.value(z, &a, &t, 2, 3)
+        };
         for (loss, act) in Loss::ALL.into_iter().flat_map(|loss| {
             let acts = match loss.required_activation() {
                 Some(required) => vec![required],
@@ -210,12 +196,21 @@ mod tests {
             let mut a = [0.0; 6];
             act.forward_batch(&z, &mut a, 3);
             let (mut da, mut dz) = ([0.0; 6], [0.0; 6]);
+            let fused = loss.value_and_delta(act, &z, &a, &t, 2, 3, &mut da, &mut dz);
             let value = loss.value(&z, &a, &t, 2, 3);
-            loss.output_delta(act, &z, &a, &t, 2, 3, &mut da, &mut dz);
-            let (mut da2, mut dz2) = ([0.0; 6], [0.0; 6]);
-            let fused = loss.value_and_delta(act, &z, &a, &t, 2, 3, &mut da2, &mut dz2);
             assert_eq!(fused.to_bits(), value.to_bits(), "{loss:?}, {act:?}: value");
-            assert_eq!(dz2, dz, "{loss:?}, {act:?}: delta");
+            let h = 1e-6;
+            for k in 0..6 {
+                let (mut up, mut down) = (z, z);
+                up[k] += h;
+                down[k] -= h;
+                let numeric = (value_at(loss, act, &up) - value_at(loss, act, &down)) / (2.0 * h);
+                assert!(
+                    (numeric - dz[k]).abs() < 1e-7,
+                    "{loss:?}, {act:?}: ∂E/∂z{k} = {} by backprop, {numeric} by differences",
+                    dz[k]
+                );
+            }
         }
     }
 }

@@ -1,11 +1,11 @@
 //! Ctrl-C (SIGINT) during training, and SIGTERM alike (what `kill` and service managers send;
-//! also SIGHUP). The first signal asks the run to stop: the training loop polls
-//! [`requested`] once per step, finishes the step in progress, and returns
-//! [`Error::Interrupted`], after which the command writes a checkpoint and exits. A second press
+//! also SIGHUP). The first signal asks the run to stop: the command's training observer polls
+//! [`requested`] after every step and breaks, so the library finishes the step in progress and
+//! returns `Error::Interrupted`, after which the command writes a checkpoint and exits. A second press
 //! exits at once (status 130); model files stay whole even then, since every write is atomic
-//! (`model_file::write_atomically`).
+//! (`backprop::io::atomic`).
 
-use crate::error::{Error, Result};
+use backprop::{Error, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 
@@ -33,14 +33,4 @@ pub fn install() -> Result<()> {
 #[inline]
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::Relaxed)
-}
-
-/// Asks the run to stop, as Ctrl-C does.
-pub fn request() {
-    REQUESTED.store(true, Ordering::SeqCst);
-}
-
-/// Forgets a request (after the run it stopped has been saved).
-pub fn clear() {
-    REQUESTED.store(false, Ordering::SeqCst);
 }

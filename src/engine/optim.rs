@@ -18,9 +18,9 @@
 //!   g ← g + λ·θ, for the weights only unless `decay_biases`.
 
 use crate::config_err;
-use crate::error::Result;
-use crate::float::Float;
-use crate::network::Network;
+use crate::engine::float::Float;
+use crate::engine::network::Network;
+use crate::error::{Error, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -36,6 +36,17 @@ pub enum OptimizerKind {
 }
 
 impl OptimizerKind {
+    /// How many parameter-sized state vectors it keeps, at most: none for SGD, the velocity
+    /// for momentum, the two moments for Adam and AdamW, the mean square and (with momentum)
+    /// the momentum buffer for RMSprop.
+    pub fn state_vectors(self) -> u128 {
+        match self {
+            OptimizerKind::Sgd => 0,
+            OptimizerKind::Momentum => 1,
+            OptimizerKind::Adam | OptimizerKind::Adamw | OptimizerKind::Rmsprop => 2,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             OptimizerKind::Sgd => "sgd",
@@ -109,13 +120,17 @@ impl OptimizerConfig {
     pub fn validate(&self) -> Result<()> {
         let lr = self.learning_rate;
         if !(lr.is_finite() && lr > 0.0) {
-            return config_err!("optimizer: learning_rate is {lr}, expected a finite number > 0");
+            return Err(Error::Config(format!(
+                "optimizer: learning_rate is {lr}, expected a finite number > 0"
+            )));
         }
         let in_unit = |name: &str, x: f64| -> Result<()> {
             if (0.0..1.0).contains(&x) {
                 Ok(())
             } else {
-                config_err!("optimizer: {name} is {x}, expected a number in [0, 1)")
+                Err(Error::Config(format!(
+                    "optimizer: {name} is {x}, expected a number in [0, 1)"
+                )))
             }
         };
         let positive = |name: &str, x: f64| -> Result<()> {
@@ -151,16 +166,6 @@ impl OptimizerConfig {
                 in_unit("alpha", self.alpha)?;
                 positive("eps", self.eps)
             }
-        }
-    }
-
-    /// How many parameter-sized state vectors this optimizer keeps.
-    pub fn states(&self) -> usize {
-        match self.kind {
-            OptimizerKind::Sgd => 0,
-            OptimizerKind::Momentum => 1,
-            OptimizerKind::Adam | OptimizerKind::Adamw => 2,
-            OptimizerKind::Rmsprop => 1 + usize::from(self.momentum > 0.0),
         }
     }
 

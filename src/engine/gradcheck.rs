@@ -1,9 +1,9 @@
 //! Gradient check: backprop's gradients against central finite differences,
 //! ∂E/∂θ ≈ (E(θ + h) − E(θ − h)) / 2h, with an error of O(h²); computed in f64.
 
-use crate::float::Float;
-use crate::network::{Network, Workspace};
-use crate::notation::parameter_names;
+use crate::engine::float::Float;
+use crate::engine::network::{Network, Workspace};
+use crate::engine::notation::parameter_names;
 
 /// One parameter's comparison.
 #[derive(Clone, Debug, PartialEq)]

@@ -7,7 +7,7 @@
 //!   by input (the notes' w1 w2 feed h1, w3 w4 feed h2, w5 w6 feed o);
 //! - a bias shared by layer l is `b{l}`; one per unit is `b{l}_{unit}`.
 
-use crate::network::{BiasKind, Layer};
+use crate::engine::network::{BiasKind, Layer};
 
 /// Name of input `k` (0-based).
 pub fn input_name(k: usize) -> String {

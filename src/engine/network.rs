@@ -12,59 +12,17 @@
 //! A layer small enough for the engine's own loops takes fused passes instead (`small.rs`:
 //! the same sums in fewer loops); larger ones go through [`matmul`] and separate passes.
 //!
-//! Nothing here allocates after [`Workspace::new`]: a training step reuses its buffers.
+//! The engine allocates nothing after [`Workspace::new`]: a training step reuses its buffers.
+//! (The `gemm` crate, which runs the large products, takes a packing buffer per product from the
+//! allocator and frees it on return; the fused small passes allocate nothing at all, tested.)
 
-use crate::activation::Activation;
-use crate::config_err;
-use crate::error::Result;
-use crate::float::Float;
-use crate::loss::Loss;
-use crate::matrix::{matmul, Threads, View};
-use crate::small::{self, Below};
-use serde::{Deserialize, Serialize};
-
-/// How a layer's bias is shared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BiasKind {
-    /// One bias per unit (the usual dense layer).
-    PerUnit,
-    /// One bias shared by every unit of the layer (the worked example's b1, b2).
-    Shared,
-}
-
-/// The shape of one dense layer and where its parameters sit in [`Network::params`].
-#[derive(Clone, Debug, PartialEq)]
-pub struct Layer {
-    pub inputs: usize,
-    pub units: usize,
-    pub activation: Activation,
-    pub bias: BiasKind,
-    /// Offset of the `[units × inputs]` weights in the flat parameter vector.
-    pub weight_offset: usize,
-    /// Offset of the bias (`units` values, or 1 when shared).
-    pub bias_offset: usize,
-}
-
-impl Layer {
-    pub fn weight_count(&self) -> usize {
-        self.units * self.inputs
-    }
-    pub fn bias_count(&self) -> usize {
-        match self.bias {
-            BiasKind::PerUnit => self.units,
-            BiasKind::Shared => 1,
-        }
-    }
-}
-
-/// What a layer is, before its parameters exist.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LayerShape {
-    pub units: usize,
-    pub activation: Activation,
-    pub bias: BiasKind,
-}
+use crate::engine::activation::Activation;
+use crate::engine::float::Float;
+pub use crate::engine::layer::{BiasKind, Layer, LayerShape};
+use crate::engine::loss::Loss;
+use crate::engine::matrix::{matmul, Threads, View};
+use crate::engine::small::{self, Below};
+use crate::error::{Error, Result};
 
 /// A feed-forward network and its loss. All parameters live in `params`, layer by layer
 /// (weights, then bias), so an optimizer updates them in one flat loop.
@@ -80,24 +38,31 @@ impl<F: Float> Network<F> {
     /// A network with every parameter zero; checks that the shapes and the loss fit together.
     pub fn new(inputs: usize, shapes: &[LayerShape], loss: Loss) -> Result<Self> {
         if inputs == 0 {
-            return config_err!("the network needs at least one input (`inputs` is 0)");
+            return Err(Error::Config(
+                "the network needs at least one input (`inputs` is 0)".to_string(),
+            ));
         }
         if shapes.is_empty() {
-            return config_err!("the network needs at least one layer ([[layers]] is empty)");
+            return Err(Error::Config(
+                "the network needs at least one layer ([[layers]] is empty)".to_string(),
+            ));
         }
         let mut layers = Vec::with_capacity(shapes.len());
         let mut fan_in = inputs;
         let mut offset = 0usize;
         for (i, s) in shapes.iter().enumerate() {
             if s.units == 0 {
-                return config_err!("layer {}: `units` is 0, expected at least 1", i + 1);
+                return Err(Error::Config(format!(
+                    "layer {}: `units` is 0, expected at least 1",
+                    i + 1
+                )));
             }
             if s.activation == Activation::Softmax && i + 1 != shapes.len() {
-                return config_err!(
+                return Err(Error::Config(format!(
                     "layer {}: softmax is only allowed on the output layer (layer {})",
                     i + 1,
                     shapes.len()
-                );
+                )));
             }
             let mut layer = Layer {
                 inputs: fan_in,
@@ -118,14 +83,14 @@ impl<F: Float> Network<F> {
         let output = layers.last().expect("non-empty").activation;
         if let Some(required) = loss.required_activation() {
             if output != required {
-                return config_err!(
+                return Err(Error::Config(format!(
                     "loss `{}` needs a {} output layer, but layer {} uses {} (use {} there, or loss `half_sse`/`mse`)",
                     loss.name(),
                     required.name(),
                     layers.len(),
                     output.name(),
                     required.name()
-                );
+                )));
             }
         }
         Ok(Network {
@@ -231,29 +196,6 @@ impl<F: Float> Network<F> {
             .value(&ws.z[last], &ws.a[last], t, batch, self.outputs())
     }
 
-    /// Backward pass after [`Network::forward`] on the same `x`: writes ∂E/∂θ for every parameter
-    /// into `ws.grads` (same layout as `params`). The loss is the batch mean, so are the gradients.
-    pub fn backward(&self, x: &[F], t: &[F], batch: usize, ws: &mut Workspace<F>) {
-        assert_eq!(
-            t.len(),
-            batch * self.outputs(),
-            "target is not [batch × outputs]"
-        );
-        let last = self.layers.len() - 1;
-        let out = &self.layers[last];
-        self.loss.output_delta(
-            out.activation,
-            &ws.z[last],
-            &ws.a[last],
-            t,
-            batch,
-            out.units,
-            &mut ws.scratch,
-            &mut ws.dz[last],
-        );
-        self.backpropagate(x, batch, ws);
-    }
-
     /// The backward pass from the output layer's `ws.dz` down: every layer's gradients, and the
     /// `dz` of the layers below.
     fn backpropagate(&self, x: &[F], batch: usize, ws: &mut Workspace<F>) {
@@ -329,7 +271,10 @@ impl<F: Float> Network<F> {
         }
     }
 
-    /// Forward, loss and backward for one batch: returns the batch loss; gradients in `ws.grads`.
+    /// The training step's pass: forward, loss and backward for one batch of `batch` samples
+    /// `x` `[batch × inputs]` against targets `t` `[batch × outputs]`. Returns the batch loss;
+    /// writes ∂E/∂θ for every parameter into `ws.grads` (the layout of `params`). The loss is
+    /// the batch mean, so are the gradients.
     pub fn loss_and_gradients(&self, x: &[F], t: &[F], batch: usize, ws: &mut Workspace<F>) -> F {
         self.forward(x, batch, ws);
         assert_eq!(
@@ -401,7 +346,7 @@ pub struct Workspace<F> {
     /// ∂E/∂θ in the layout of [`Network::params`].
     pub grads: Vec<F>,
     /// Whether the large products may split into blocks for other threads ([`Threads::One`]
-    /// in a shard of a batch, see [`crate::shards`]).
+    /// in a shard of a batch, see [`crate::engine::shards`]).
     pub threads: Threads,
     /// Dropout masks per layer, `[capacity × units]` of 0 or 1/(1 − p), empty for a layer
     /// without dropout (and no layers at all when none has it: evaluation, inference).
@@ -417,6 +362,24 @@ fn masked<F>(dropout: &[Vec<F>], l: usize) -> bool {
 }
 
 impl<F: Float> Workspace<F> {
+    /// The most samples a pass may take.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+    /// Layer `l`'s pre-activations `Z` of the last forward pass, `[capacity × units]` (the
+    /// first `batch` rows hold that pass's samples).
+    pub fn pre_activations(&self, l: usize) -> &[F] {
+        &self.z[l]
+    }
+    /// Layer `l`'s activations `A = f(Z)` of the last forward pass, `[capacity × units]`.
+    pub fn activations(&self, l: usize) -> &[F] {
+        &self.a[l]
+    }
+    /// ∂E/∂θ of the last [`Network::loss_and_gradients`], in the layout of [`Network::params`].
+    pub fn gradients(&self) -> &[F] {
+        &self.grads
+    }
+
     pub fn new(net: &Network<F>, capacity: usize) -> Self {
         let capacity = capacity.max(1);
         let widest = net

@@ -3,11 +3,11 @@
 //! each layer's pre-activations and activations, the loss, the gradients), and the largest
 //! parameter, which tells a diverging run (a learning rate too large) from a bad input.
 
+use crate::engine::float::Float;
+use crate::engine::network::Network;
+use crate::engine::notation::{parameter_names, unit_name};
+use crate::engine::shards::ShardedWorkspace;
 use crate::error::Error;
-use crate::float::Float;
-use crate::network::Network;
-use crate::notation::{parameter_names, unit_name};
-use crate::shards::ShardedWorkspace;
 
 /// The error for a step whose loss (or gradient) is not finite. `ws` holds the step's forward
 /// and backward pass over `batch` samples; `epoch` and `step` count from 1.

@@ -2,7 +2,7 @@
 //!
 //! All forms are numerically stable for any finite `z` (inputs of ±1000 give finite values).
 
-use crate::float::Float;
+use crate::engine::float::Float;
 use serde::{Deserialize, Serialize};
 
 /// Slope of `leaky_relu` for negative inputs (PyTorch's default).
@@ -149,36 +149,16 @@ impl Activation {
     /// values).
     #[inline]
     pub fn backward_row<F: Float>(self, z: &[F], a: &[F], da: &[F], dz: &mut [F]) {
-        match self {
-            Activation::Sigmoid => {
-                for ((dz, &da), &a) in dz.iter_mut().zip(da).zip(a) {
-                    *dz = da * a * (F::ONE - a);
-                }
+        if self == Activation::Softmax {
+            // dz_k = Σ_j da_j · a_j(δ_jk − a_k) = a_k (da_k − Σ_j da_j a_j)
+            let dot: F = da.iter().zip(a).map(|(&d, &a)| d * a).sum();
+            for k in 0..dz.len() {
+                dz[k] = a[k] * (da[k] - dot);
             }
-            Activation::Tanh => {
-                for ((dz, &da), &a) in dz.iter_mut().zip(da).zip(a) {
-                    *dz = da * (F::ONE - a * a);
-                }
-            }
-            Activation::Relu => {
-                for ((dz, &da), &z) in dz.iter_mut().zip(da).zip(z) {
-                    *dz = if z > F::ZERO { da } else { F::ZERO };
-                }
-            }
-            Activation::LeakyRelu => {
-                let slope = F::from_f64(LEAKY_SLOPE);
-                for ((dz, &da), &z) in dz.iter_mut().zip(da).zip(z) {
-                    *dz = if z > F::ZERO { da } else { slope * da };
-                }
-            }
-            Activation::Linear => dz.copy_from_slice(da),
-            Activation::Softmax => {
-                // dz_k = Σ_j da_j · a_j(δ_jk − a_k) = a_k (da_k − Σ_j da_j a_j)
-                let dot: F = da.iter().zip(a).map(|(&d, &a)| d * a).sum();
-                for k in 0..dz.len() {
-                    dz[k] = a[k] * (da[k] - dot);
-                }
-            }
+            return;
+        }
+        for (((dz, &da), &z), &a) in dz.iter_mut().zip(da).zip(z).zip(a) {
+            *dz = self.backward_elementwise(z, a, da);
         }
     }
 }

@@ -7,15 +7,10 @@
 //! 80 % of the machine's memory (the smaller of `MemTotal` in `/proc/meminfo` and the cgroup's
 //! `memory.max`), else 8 GiB where neither can be read.
 //!
-//! The memory a network needs for training, in elements of its dtype, for P parameters, a batch
-//! of B samples and S optimizer state vectors (0 for SGD, 1 for momentum, 2 for Adam):
-//! `P (parameters) + G·P (gradients) + S·P + B·(3·Σ units + widest layer + inputs + outputs)`
-//! (the workspace's pre-activations, activations and deltas, its scratch, and a batch's copy),
-//! where G is 1, or 2 when a batch is split into shards ([`crate::shards::count`]).
+//! What a network needs is the engine's to say ([`crate::engine::memory`]); this module only
+//! knows the limit and how to refuse.
 
 use crate::error::{Error, Result};
-use crate::network::{BiasKind, LayerShape};
-use crate::optim::OptimizerKind;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The environment variable that sets the limit.
@@ -104,63 +99,6 @@ pub fn check_file(file: impl std::fmt::Display, what: &str, bytes: u128) -> Resu
     })
 }
 
-/// Number of parameters of a network, without overflow.
-pub fn parameter_count(inputs: usize, shapes: &[LayerShape]) -> u128 {
-    let mut fan_in = inputs as u128;
-    let mut total = 0u128;
-    for s in shapes {
-        let units = s.units as u128;
-        let bias = match s.bias {
-            BiasKind::PerUnit => units,
-            BiasKind::Shared => 1,
-        };
-        total = total
-            .saturating_add(units.saturating_mul(fan_in))
-            .saturating_add(bias);
-        fan_in = units;
-    }
-    total
-}
-
-/// How many parameter-sized state vectors an optimizer keeps.
-pub fn optimizer_states(kind: OptimizerKind) -> u128 {
-    match kind {
-        OptimizerKind::Sgd => 0,
-        OptimizerKind::Momentum => 1,
-        OptimizerKind::Adam | OptimizerKind::Adamw | OptimizerKind::Rmsprop => 2,
-    }
-}
-
-/// Bytes needed to train a network (see the module docs for the formula); `element` is the
-/// dtype's size in bytes.
-pub fn training_bytes(
-    inputs: usize,
-    shapes: &[LayerShape],
-    element: usize,
-    states: u128,
-    batch: usize,
-) -> u128 {
-    let p = parameter_count(inputs, shapes);
-    let units: u128 = shapes.iter().map(|s| s.units as u128).sum();
-    let widest = shapes
-        .iter()
-        .map(|s| s.units)
-        .chain([inputs])
-        .max()
-        .unwrap_or(0) as u128;
-    let outputs = shapes.last().map_or(0, |s| s.units) as u128;
-    let per_sample = units
-        .saturating_mul(3)
-        .saturating_add(widest)
-        .saturating_add(inputs as u128)
-        .saturating_add(outputs);
-    let gradients = crate::shards::count(usize::try_from(p).unwrap_or(usize::MAX), batch) as u128;
-    let elements = p
-        .saturating_mul((1 + gradients).saturating_add(states))
-        .saturating_add((batch as u128).saturating_mul(per_sample));
-    elements.saturating_mul(element as u128)
-}
-
 /// Parses `123`, `64K`, `512MiB`, `8G`, `1.5GB`, `2T` (binary units, case-insensitive).
 pub fn parse_size(text: &str) -> Option<u64> {
     let s = text.trim().to_ascii_lowercase();
@@ -217,15 +155,6 @@ fn machine_memory() -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activation::Activation;
-
-    fn shape(units: usize) -> LayerShape {
-        LayerShape {
-            units,
-            activation: Activation::Sigmoid,
-            bias: BiasKind::PerUnit,
-        }
-    }
 
     #[test]
     fn sizes_parse_in_binary_units() {
@@ -237,36 +166,6 @@ mod tests {
         for bad in ["", "abc", "-1", "0", "1.2.3", "5 parsecs", "1e400"] {
             assert_eq!(parse_size(bad), None, "{bad:?}");
         }
-    }
-
-    #[test]
-    fn training_bytes_follow_the_formula() {
-        // 2-3-1, per-unit biases: P = 3·2 + 3 + 1·3 + 1 = 13; Σ units = 4, widest = 3,
-        // inputs 2, outputs 1 → per sample 3·4 + 3 + 2 + 1 = 18. Adam (2 states), batch 5, f64:
-        // (13·(2 + 2) + 5·18)·8 = (52 + 90)·8 = 1136.
-        let shapes = [shape(3), shape(1)];
-        assert_eq!(parameter_count(2, &shapes), 13);
-        assert_eq!(training_bytes(2, &shapes, 8, 2, 5), 1136);
-    }
-
-    #[test]
-    fn a_split_batch_counts_a_second_gradient() {
-        // 784-256-10, per-unit biases: P = 784·256 + 256 + 256·10 + 10 = 203,530, and batches of
-        // 128 split in two shards (64 · 203,530 passes the threshold), so G = 2. Σ units = 266,
-        // widest = 784 (the inputs) → per sample 3·266 + 784 + 784 + 10 = 2,376.
-        // SGD, f32: (203,530·(1 + 2) + 128·2,376)·4 = (610,590 + 304,128)·4 = 3,658,872.
-        let shapes = [shape(256), shape(10)];
-        assert_eq!(crate::shards::count(203_530, 128), 2);
-        assert_eq!(training_bytes(784, &shapes, 4, 0, 128), 3_658_872);
-    }
-
-    #[test]
-    fn absurd_sizes_saturate_instead_of_overflowing() {
-        let shapes = [shape(usize::MAX), shape(usize::MAX)];
-        assert_eq!(
-            training_bytes(usize::MAX, &shapes, 8, 2, usize::MAX),
-            u128::MAX
-        );
     }
 
     #[test]

@@ -1,25 +1,33 @@
-//! Matrix products, the one place the engine chooses how to multiply.
+//! Matrix products, and the one place the engine chooses how to multiply ([`is_small`]).
 //!
 //! All matrices are dense and addressed by strides: element (i, j) of a matrix `x` with row
 //! stride `rs` and column stride `cs` is `x[i·rs + j·cs]`. That lets one routine compute
 //! `X·Wᵀ`, `dZᵀ·X` and `dZ·W` without copying a transpose. The output is always a contiguous
 //! row-major `m × n` block.
 //!
-//! Small products (the worked example, iris) run a direct loop with no set-up cost; larger ones
-//! go to the `gemm` crate (AVX-512 kernels via its `x86-v4` feature), on both cores past
-//! [`PARALLEL_FLOPS`]. See README "Performance" for how the thresholds were measured.
+//! A layer whose products are small (the worked example, iris) takes the engine's own fused
+//! loops (`small.rs`), with no set-up cost; larger products go to [`matmul`]: the `gemm` crate
+//! (AVX-512 kernels via its `x86-v4` feature), on both cores past [`PARALLEL_FLOPS`]. See README
+//! "Performance" for how the thresholds were measured.
 
-use crate::float::Float;
+use crate::engine::float::Float;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Up to this many multiply-adds (m·n·k), the engine's own loop runs, with no set-up and no
-/// allocation. The `gemm` kernel takes a packing buffer from the allocator on every call, so
+/// Up to this many multiply-adds (m·n·k), the engine's own loops run ([`is_small`]), with no
+/// set-up and no allocation. The `gemm` kernel takes a packing buffer from the allocator on every call, so
 /// this keeps small networks (the worked example, iris) allocation-free per step. Measured (f64,
 /// one thread): 2×2×2 takes 6 ns here and 12 ns in `gemm`; they meet near 4×4×4; at 16×16×16
 /// `gemm` is 5× faster (217 vs 1047 ns): a vectorised small kernel is the next step here.
 pub const DIRECT_LOOP_MAX: usize = 4096;
 /// From this many multiply-adds on, the product is split into blocks run on all rayon threads.
 pub const PARALLEL_FLOPS: usize = 1 << 20;
+
+/// Whether a product of `m·n·k` multiply-adds is small enough for the engine's own loops
+/// (the fused passes of a small layer) rather than [`matmul`].
+#[inline]
+pub fn is_small(m: usize, n: usize, k: usize) -> bool {
+    m.saturating_mul(n).saturating_mul(k) <= DIRECT_LOOP_MAX
+}
 
 /// A read-only strided matrix view.
 #[derive(Clone, Copy)]
@@ -58,12 +66,11 @@ pub enum Threads {
     One,
 }
 
-/// `c = a·b` (or `c += a·b` when `accumulate`), `a` is m×k, `b` is k×n, `c` is row-major m×n.
-///
-/// Inlined into every caller, so each call site's layout (which stride is 1) is known to the
-/// compiler and its small-product path loses the dispatch (the large path stays out of line).
+/// `c = a·b` (or `c += a·b` when `accumulate`), `a` is m×k, `b` is k×n, `c` is row-major m×n,
+/// by `gemm`. (A product that [`is_small`] belongs in the engine's own loops instead: `gemm`
+/// costs more than such a product to set up, and allocates a packing buffer per call.)
 #[allow(clippy::too_many_arguments)]
-#[inline(always)]
+#[inline]
 pub fn matmul<F: Float>(
     m: usize,
     n: usize,
@@ -93,18 +100,11 @@ pub fn matmul<F: Float>(
         b.data.len() > (k - 1) * b.rs + (n - 1) * b.cs,
         "rhs too small"
     );
-    let flops = m * n * k;
-    if flops <= DIRECT_LOOP_MAX {
-        // SAFETY: the asserts above bound every index the loop touches.
-        unsafe { direct(m, n, k, a, b, c, accumulate) };
-        return;
-    }
     large(m, n, k, a, b, c, accumulate, threads);
 }
 
-/// [`matmul`] past [`DIRECT_LOOP_MAX`], bounds already checked: `gemm`, on both cores past
-/// [`PARALLEL_FLOPS`] unless `threads` is [`Threads::One`]. Kept out of line, so the small
-/// products' path stays short.
+/// [`matmul`], bounds already checked: `gemm`, on both cores past [`PARALLEL_FLOPS`] unless
+/// `threads` is [`Threads::One`].
 #[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn large<F: Float>(
@@ -238,73 +238,6 @@ unsafe fn kernel<F: Float>(
     );
 }
 
-/// The engine's own loops, for products too small to amortise a kernel's set-up. The network's
-/// small layers do not come here (they take the fused passes of `small.rs`, which sum the same
-/// way); this serves other callers of [`matmul`]. Rows of `a` and columns of `b` contiguous
-/// (as in X·Wᵀ), once long enough, take one vectorisable dot product per element; everything
-/// else runs the textbook triple loop, each element summed over `p` in order from `c`
-/// (accumulate) or zero.
-///
-/// # Safety
-/// The caller has checked the bounds: `c.len() ≥ m·n`, and every `a` (m×k) and `b` (k×n)
-/// index is inside its slice.
-#[inline]
-unsafe fn direct<F: Float>(
-    m: usize,
-    n: usize,
-    k: usize,
-    a: View<F>,
-    b: View<F>,
-    c: &mut [F],
-    accumulate: bool,
-) {
-    if a.cs == 1 && b.rs == 1 && k >= VECTOR_MIN {
-        for i in 0..m {
-            let a_row = a.data.get_unchecked(i * a.rs..i * a.rs + k);
-            for j in 0..n {
-                let b_col = b.data.get_unchecked(j * b.cs..j * b.cs + k);
-                let c_ij = c.get_unchecked_mut(i * n + j);
-                let start = if accumulate { *c_ij } else { F::ZERO };
-                *c_ij = start + dot(a_row, b_col);
-            }
-        }
-    } else {
-        for i in 0..m {
-            for j in 0..n {
-                let c_ij = c.get_unchecked_mut(i * n + j);
-                let mut sum = if accumulate { *c_ij } else { F::ZERO };
-                for p in 0..k {
-                    sum += *a.data.get_unchecked(i * a.rs + p * a.cs)
-                        * *b.data.get_unchecked(p * b.rs + j * b.cs);
-                }
-                *c_ij = sum;
-            }
-        }
-    }
-}
-
-/// From this length on, a dot product runs over eight running sums ([`dot`]).
-pub(crate) const VECTOR_MIN: usize = 8;
-
-/// x · y over eight running sums (so the compiler can keep them in one vector register; a single
-/// running sum is a chain it may not reorder), added pairwise at the end.
-#[inline]
-pub(crate) fn dot<F: Float>(x: &[F], y: &[F]) -> F {
-    let mut acc = [F::ZERO; 8];
-    let (xs, ys) = (x.chunks_exact(8), y.chunks_exact(8));
-    let (x_rest, y_rest) = (xs.remainder(), ys.remainder());
-    for (xc, yc) in xs.zip(ys) {
-        for l in 0..8 {
-            acc[l] += xc[l] * yc[l];
-        }
-    }
-    let mut sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (&x, &y) in x_rest.iter().zip(y_rest) {
-        sum += x * y;
-    }
-    sum
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,8 +255,8 @@ mod tests {
     }
 
     #[test]
-    fn gemm_and_direct_agree_with_naive_for_all_layouts() {
-        // direct loops (fixed short k, any k, vectorisable), gemm on one thread, gemm in blocks (both ways)
+    fn matmul_agrees_with_naive_for_all_layouts() {
+        // gemm on one thread, gemm in blocks (both ways), small and large shapes
         for &(m, n, k) in &[
             (2, 3, 4),
             (2, 2, 2),

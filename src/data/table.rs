@@ -1,0 +1,243 @@
+//! Reading one labelled file of `[data]` into a [`Table`]: features and encoded targets (f64),
+//! before splitting. CSV tables, MNIST's IDX files and built-in sets.
+//!
+//! Targets: a classifier (loss `cross_entropy` or `bce`) gets one-hot rows, one column per class
+//! (or, for two classes and one sigmoid output, the class index 0 or 1); a regression (loss
+//! `half_sse` or `mse`) gets the target columns' numbers.
+
+use crate::data::builtin;
+use crate::data::classes::{encode_classes, idx_label_places};
+use crate::data::config::DataSpec;
+use crate::data::csv::{self, CsvTable};
+use crate::data::idx;
+use crate::data::task::Task;
+use crate::engine::loss::Loss;
+use crate::error::{Error, Result};
+use std::path::{Path, PathBuf};
+
+/// Samples as read from a file: features and encoded targets, before splitting.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// `[rows × feature_names.len()]`.
+    pub features: Vec<f64>,
+    pub feature_names: Vec<String>,
+    /// `[rows × outputs]`: one-hot classes, a class index, or target values.
+    pub targets: Vec<f64>,
+    pub outputs: usize,
+    /// The columns the targets came from (`label` for IDX).
+    pub target_names: Vec<String>,
+    pub task: Task,
+}
+
+impl Table {
+    pub fn rows(&self) -> usize {
+        self.targets.len() / self.outputs.max(1)
+    }
+}
+
+/// Where a `[data]` path points: a built-in set or a file relative to `base`.
+fn resolve(path: &str, base: &Path) -> Source {
+    match path.strip_prefix(builtin::PREFIX) {
+        Some(name) => Source::Builtin(name.to_string()),
+        None => Source::File(base.join(path)),
+    }
+}
+
+enum Source {
+    Builtin(String),
+    File(PathBuf),
+}
+
+/// Reads a CSV table from a path or a built-in name.
+pub fn read_csv(path: &str, base: &Path) -> Result<CsvTable> {
+    match resolve(path, base) {
+        Source::Builtin(name) => {
+            let b = builtin::find(&name).ok_or_else(|| {
+                Error::Config(format!(
+                    "data: no built-in data set `{name}`; there are {}",
+                    builtin::names()
+                ))
+            })?;
+            CsvTable::parse(b.csv, path)
+        }
+        Source::File(p) => CsvTable::read(&p),
+    }
+}
+
+/// Reads one labelled file of `[data]` (the training file, or with `test` the test file).
+/// `known` fixes the feature columns and classes (from the training file) for a test file.
+pub fn load_table(
+    data: &DataSpec,
+    base: &Path,
+    loss: Loss,
+    outputs: usize,
+    test: bool,
+    known: Option<&Table>,
+) -> Result<Table> {
+    let (path, labels) = if test {
+        (data.test_path.as_deref(), data.test_labels.as_deref())
+    } else {
+        (data.path.as_deref(), data.labels.as_deref())
+    };
+    let path = path.ok_or_else(|| Error::Config("data: no `path` to read".into()))?;
+    let fixed_classes = known
+        .and_then(|t| t.task.classes().map(|c| c.to_vec()))
+        .or_else(|| data.classes.clone());
+    let wanted = Wanted {
+        loss,
+        outputs,
+        classes: fixed_classes.as_deref(),
+    };
+    match labels {
+        Some(labels) => load_idx(path, labels, base, &wanted),
+        None => load_csv(path, base, data, known, &wanted),
+    }
+}
+
+/// What the network asks of a table's targets.
+struct Wanted<'a> {
+    loss: Loss,
+    outputs: usize,
+    /// The classes, in output order, when they are fixed (by the spec or the training file).
+    classes: Option<&'a [String]>,
+}
+
+/// IDX images and their labels: the pixels as features `pixel_R_C`, the labels as classes.
+fn load_idx(path: &str, labels: &str, base: &Path, wanted: &Wanted) -> Result<Table> {
+    if !Task::classifies(wanted.loss) {
+        return Err(Error::Config(format!(
+            "data: IDX labels are classes, but loss `{}` is a regression; use `cross_entropy` with a softmax output",
+            wanted.loss.name()
+        )));
+    }
+    let (Source::File(images), Source::File(labels_path)) =
+        (resolve(path, base), resolve(labels, base))
+    else {
+        return Err(Error::Config(
+            "data: built-in data sets are CSV tables; IDX files are read from a path".into(),
+        ));
+    };
+    let idx = idx::read(&images, &labels_path)?;
+    let (targets, classes) = encode_classes(
+        &idx_label_places(&idx.labels),
+        wanted.classes,
+        wanted.outputs,
+        &labels_path.display().to_string(),
+    )?;
+    let feature_names = (0..idx.rows)
+        .flat_map(|r| (0..idx.columns).map(move |c| format!("pixel_{r}_{c}")))
+        .collect();
+    Ok(Table {
+        features: idx.pixels,
+        feature_names,
+        targets,
+        outputs: wanted.outputs,
+        target_names: vec!["label".into()],
+        task: Task::Classification { classes },
+    })
+}
+
+/// A CSV table (or a built-in set): the target columns (`target`, default the last), the
+/// other columns as features (with `known`, the training file's feature columns by name).
+fn load_csv(
+    path: &str,
+    base: &Path,
+    data: &DataSpec,
+    known: Option<&Table>,
+    wanted: &Wanted,
+) -> Result<Table> {
+    let csv = read_csv(path, base)?;
+    let target_names = match &data.target {
+        Some(t) => t.names(),
+        None => vec![csv.header.last().expect("a header").clone()],
+    };
+    let target_columns = target_names
+        .iter()
+        .map(|n| csv.column(n))
+        .collect::<Result<Vec<_>>>()?;
+    let feature_names: Vec<String> = match known {
+        Some(t) => t.feature_names.clone(),
+        None => csv
+            .header
+            .iter()
+            .enumerate()
+            .filter(|(c, _)| !target_columns.contains(c))
+            .map(|(_, h)| h.clone())
+            .collect(),
+    };
+    let feature_columns = feature_names
+        .iter()
+        .map(|n| csv.column(n))
+        .collect::<Result<Vec<_>>>()?;
+    if feature_columns.is_empty() {
+        return Err(Error::File {
+            file: csv.file.clone(),
+            message: "no feature columns: every column is a target".into(),
+        });
+    }
+    let features = csv.numbers(&feature_columns)?;
+    let (targets, task) = if Task::classifies(wanted.loss) {
+        csv_classes(&csv, &target_columns, wanted)?
+    } else {
+        csv_values(&csv, &target_columns, &target_names, wanted.outputs)?
+    };
+    Ok(Table {
+        features,
+        feature_names,
+        targets,
+        outputs: wanted.outputs,
+        target_names,
+        task,
+    })
+}
+
+/// A classifier's one target column, encoded as classes.
+fn csv_classes(csv: &CsvTable, columns: &[usize], wanted: &Wanted) -> Result<(Vec<f64>, Task)> {
+    if columns.len() != 1 {
+        return Err(Error::Config(format!(
+            "data: a classifier (loss `{}`) has one target column, but `target` names {}",
+            wanted.loss.name(),
+            columns.len()
+        )));
+    }
+    let c = columns[0];
+    let labels: Vec<(String, String)> = csv
+        .rows
+        .iter()
+        .map(|(line, f)| {
+            (
+                format!("line {line}, column {} (`{}`)", c + 1, csv.header[c]),
+                f[c].clone(),
+            )
+        })
+        .collect();
+    let (targets, classes) = encode_classes(&labels, wanted.classes, wanted.outputs, &csv.file)?;
+    Ok((targets, Task::Classification { classes }))
+}
+
+/// A regression's target columns, one per output unit.
+fn csv_values(
+    csv: &CsvTable,
+    columns: &[usize],
+    names: &[String],
+    outputs: usize,
+) -> Result<(Vec<f64>, Task)> {
+    if columns.len() != outputs {
+        return Err(Error::File {
+            file: csv.file.clone(),
+            message: format!(
+                "{} target column{} ({}), but the output layer has {outputs} unit{}; expected one unit per target column",
+                columns.len(),
+                if columns.len() == 1 { "" } else { "s" },
+                csv::quoted_list(names),
+                if outputs == 1 { "" } else { "s" }
+            ),
+        });
+    }
+    Ok((
+        csv.numbers(columns)?,
+        Task::Regression {
+            targets: names.to_vec(),
+        },
+    ))
+}
