@@ -217,3 +217,23 @@ fn dropout_rates_are_checked() {
     let e = Spec::parse(&out, "spec.toml").unwrap_err().to_string();
     assert!(e.contains("output layer"), "{e}");
 }
+
+#[test]
+fn explain_refuses_what_it_does_not_show_yet() {
+    let base = backprop::spec::WORKED_EXAMPLE;
+    for (from, to, what) in [
+        ("bias = 0.35", "bias = 0.35\ndropout = 0.5", "dropout"),
+        (
+            "kind = \"sgd\"",
+            "kind = \"sgd\"\nweight_decay = 0.1",
+            "weight_decay",
+        ),
+        ("kind = \"sgd\"", "kind = \"rmsprop\"", "rmsprop"),
+    ] {
+        let spec = Spec::parse(&base.replacen(from, to, 1), "spec.toml").unwrap();
+        let e = backprop::derivation::Derivation::from_spec(&spec, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(what), "{e}");
+    }
+}

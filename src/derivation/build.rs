@@ -106,7 +106,7 @@ impl Derivation {
             Some(s) => vec![s],
             None => (1..=spec.training.batch_size.unwrap_or(n).min(n)).collect(),
         };
-        written_out(&spec.optimizer_config())?;
+        written_out(&spec.optimizer_config(), &spec.dropout_rates())?;
         for (l, layer) in net.layers.iter().enumerate() {
             let widest = layer.units.max(layer.inputs);
             if widest > MAX_UNITS {
@@ -662,10 +662,11 @@ impl Builder<'_> {
     }
 }
 
-/// Refuses the optimizer settings a written-out step does not show yet (AdamW, RMSprop,
-/// Nesterov, weight decay, clipping), rather than showing a step the engine would not take.
-fn written_out(c: &OptimizerConfig) -> Result<()> {
+/// Refuses the settings a written-out step does not show yet (AdamW, RMSprop, Nesterov,
+/// weight decay, clipping, dropout), rather than showing a step the engine would not take.
+fn written_out(c: &OptimizerConfig, dropout: &[f64]) -> Result<()> {
     let unshown = match c.kind {
+        _ if dropout.iter().any(|&p| p > 0.0) => Some("dropout".into()),
         OptimizerKind::Adamw | OptimizerKind::Rmsprop => Some(c.kind.name().to_string()),
         _ if c.nesterov => Some("nesterov = true".into()),
         _ if c.weight_decay != 0.0 => Some("weight_decay".into()),
@@ -674,7 +675,7 @@ fn written_out(c: &OptimizerConfig) -> Result<()> {
     };
     match unshown {
         Some(what) => Err(Error::Config(format!(
-            "optimizer: a written-out step shows sgd, momentum and adam without weight_decay, nesterov or clip_norm; this spec has {what}"
+            "a written-out step shows sgd, momentum and adam without weight_decay, nesterov, clip_norm or dropout; this spec has {what}"
         ))),
         None => Ok(()),
     }
