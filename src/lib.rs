@@ -37,8 +37,10 @@ mod engine;
 mod error;
 mod train;
 
+pub mod check;
 pub mod data;
 pub mod derivation;
+pub mod interop;
 pub mod io;
 pub mod model_file;
 pub mod spec;

@@ -34,6 +34,8 @@ enum Command {
     Explain(cli::explain::Args),
     /// Mark a hand calculation (`name = value` lines): correct, a slip, or carried from earlier.
     Check(cli::check::Args),
+    /// Write a saved model as ONNX (opset 13), for onnxruntime and other runtimes.
+    Export(cli::export::Args),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Some(Command::Gradcheck(args)) => cli::gradcheck::run(args),
         Some(Command::Explain(args)) => cli::explain::run(args),
         Some(Command::Check(args)) => cli::check::run(args),
+        Some(Command::Export(args)) => cli::export::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,7 +1,7 @@
 //! `check` never panics on any notes: random bytes, random near-valid lines and pathological
 //! numbers all end in a mark or a typed error.
 
-use backprop::derivation::check::check_notes;
+use backprop::check::check_derivation as check_notes;
 use backprop::derivation::Derivation;
 use backprop::Spec;
 use proptest::prelude::*;
@@ -42,7 +42,7 @@ proptest! {
             .map(|(n, s, v)| format!("{n}{s}{v}\n"))
             .collect();
         if let Ok(report) = check_notes(&text, "notes.txt", &d) {
-            prop_assert!(!report.marks.is_empty());
+            prop_assert!(!report.claims.is_empty());
         }
     }
 }

@@ -115,3 +115,92 @@ fn the_page_renders_in_headless_chromium() {
         "almost no dark pixels (text) in the screenshot: {dark}"
     );
 }
+
+/// The network drawings' texts, measured by the browser itself (`getBBox`, the font it really
+/// uses): no two overlap, for the worked example and a 3-4-3-2 network, in English and Chinese.
+#[test]
+fn no_two_texts_of_the_drawing_overlap_in_the_browser() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("BACKPROP_REQUIRE_BROWSER").is_none(),
+            "/usr/bin/chromium is missing (`apt-get install chromium`; .ci/run installs it)"
+        );
+        eprintln!("skipped: /usr/bin/chromium is not installed");
+        return;
+    };
+    let n3432 = Spec::parse(
+        r#"
+inputs = 3
+loss = "cross_entropy"
+[optimizer]
+kind = "adam"
+learning_rate = 0.1
+[[layers]]
+units = 4
+activation = "tanh"
+bias = "per_unit"
+[[layers]]
+units = 3
+activation = "relu"
+bias = "per_unit"
+[[layers]]
+units = 2
+activation = "softmax"
+bias = "per_unit"
+[training]
+batch_size = 2
+shuffle = false
+seed = 3
+[data]
+inputs = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]]
+targets = [[1.0, 0.0], [0.0, 1.0]]
+"#,
+        "3-4-3-2",
+    )
+    .unwrap();
+    // Appended to a copy of the page: every pair of texts in the drawing, by their boxes.
+    let probe = r#"<script>
+const texts = [...document.querySelectorAll('svg.network text')];
+const boxes = texts.map(t => [t.getBBox(), t.textContent]);
+const bad = [];
+for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+  const [a, ta] = boxes[i], [b, tb] = boxes[j];
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  if (w > 0.5 && h > 0.5) bad.push(ta + ' / ' + tb);
+}
+const p = document.createElement('pre');
+p.id = 'overlaps';
+p.textContent = 'texts=' + boxes.length + ';overlaps=' + bad.length + ';' + bad.join(';');
+document.body.appendChild(p);
+</script>"#;
+    let dir = tempfile::tempdir().unwrap();
+    for (name, spec) in [("worked", Spec::worked_example()), ("3-4-3-2", n3432)] {
+        let d = Derivation::from_spec(&spec, None).unwrap();
+        for lang in [
+            backprop::derivation::Lang::En,
+            backprop::derivation::Lang::Zh,
+        ] {
+            let html = render(&d, Format::Html, RenderOptions { lang, digits: 6 });
+            let page = dir.path().join(format!("{name}-{}.html", lang.code()));
+            std::fs::write(&page, html.replace("</body>", &format!("{probe}\n</body>"))).unwrap();
+            let dom = run_chromium(
+                &browser,
+                &dir.path().join(format!("profile-{name}-{}", lang.code())),
+                &page,
+                "--dump-dom",
+            );
+            let marker = "<pre id=\"overlaps\">";
+            let start = dom.find(marker).expect("the probe ran") + marker.len();
+            let report = &dom[start..start + dom[start..].find("</pre>").unwrap()];
+            let texts: usize = report["texts=".len()..report.find(';').unwrap()]
+                .parse()
+                .unwrap();
+            assert!(texts > 20, "{name}: only {texts} texts measured");
+            assert!(
+                report.contains(";overlaps=0;"),
+                "{name} {lang:?}: overlapping texts: {report}"
+            );
+        }
+    }
+}

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod evaluate;
 pub mod explain;
+pub mod export;
 pub mod gradcheck;
 pub mod interrupt;
 pub mod log;

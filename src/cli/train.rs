@@ -5,7 +5,8 @@ use super::log::Log;
 use super::plot::{self, Figure, Point};
 use super::progress::{metric_text, Progress};
 use super::{num, report};
-
+use backprop::interop::tensorboard::EventWriter;
+use backprop::io::atomic::write_atomically;
 use backprop::{
     config_err, metrics, model_file, AnyModel, Confusion, DataInfo, Dataset, EpochRecord,
     EpochReport, Error, Float, Metrics, ModelFile, Network, Prepared, Result, Schedule,
@@ -52,6 +53,13 @@ pub struct Args {
         allow_negative_numbers = true
     )]
     checkpoint_every: Option<usize>,
+    /// Write the trained model as ONNX here at the end (as `backprop export` does).
+    #[arg(long, value_name = "MODEL.onnx")]
+    export: Option<PathBuf>,
+    /// Write a TensorBoard event file into this folder (created if needed): per epoch the
+    /// losses, the validation metric, the learning rate and samples/s; the spec as text.
+    #[arg(long, value_name = "DIR")]
+    tensorboard: Option<PathBuf>,
     /// Continue training from a model file saved by --save or a checkpoint.
     #[arg(long, value_name = "MODEL.safetensors")]
     resume: Option<PathBuf>,
@@ -89,6 +97,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ("--save", &args.save),
         ("--log", &args.log),
         ("--plot", &args.plot),
+        ("--export", &args.export),
     ] {
         if let Some(path) = path {
             super::check_output(flag, path)?;
@@ -96,6 +105,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     if let Some(path) = &args.plot {
         plot::check_path(path)?;
+    }
+    if let Some(dir) = args
+        .tensorboard
+        .as_ref()
+        .filter(|d| d.exists() && !d.is_dir())
+    {
+        return config_err!(
+            "--tensorboard {}: is a file, expected a folder (created if missing)",
+            dir.display()
+        );
     }
     spec.validate().map_err(|e| e.in_file("command line"))?;
     // A model that cannot be written is refused now, not after the training.
@@ -162,6 +181,11 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         info: &info,
         progress: Progress::new(args.quiet, first, plan.epochs, train.len()),
         log: args.log.as_deref().map(Log::create).transpose()?,
+        events: args
+            .tensorboard
+            .as_deref()
+            .map(|dir| events(dir, &args.spec))
+            .transpose()?,
         history: Vec::new(),
     };
     // The log and the plot cover the whole run: the epochs of the runs resumed first.
@@ -220,6 +244,10 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     }
     if let Some(log) = log {
         run.finish_log(log, test.as_ref().map(|_| final_metrics))?;
+    }
+    if let Some(path) = &args.export {
+        write_atomically(path, &backprop::interop::onnx::to_onnx(&net, &info))?;
+        println!("exported {}", path.display());
     }
     if let Some(path) = &args.plot {
         run.plot(path, &history, final_name, confusion.as_ref())?;
@@ -376,12 +404,23 @@ struct Observer<'a> {
     info: &'a DataInfo,
     progress: Progress,
     log: Option<Log>,
+    events: Option<EventWriter>,
     history: Vec<Point>,
+}
+
+/// A TensorBoard event file in `dir`, starting with the spec's text.
+fn events(dir: &Path, spec: &Path) -> Result<EventWriter> {
+    let mut events = EventWriter::create(dir)?;
+    let text = std::fs::read_to_string(spec).unwrap_or_default();
+    // Indented four spaces: a code block in the text plugin's Markdown.
+    let block: Vec<String> = text.lines().map(|l| format!("    {l}")).collect();
+    events.text(0, "spec", &block.join("\n"))?;
+    Ok(events)
 }
 
 impl<F: Float> backprop::Observer<F> for Observer<'_> {
     fn timing(&self) -> bool {
-        self.log.is_some()
+        self.log.is_some() || self.events.is_some()
     }
 
     /// Ctrl-C breaks after the step in progress.
@@ -411,6 +450,25 @@ impl<F: Float> backprop::Observer<F> for Observer<'_> {
             learning_rate: r.learning_rate,
         });
         self.record(&record, r.samples_per_s, r.seconds)?;
+        if let Some(events) = &mut self.events {
+            let mut scalars = vec![
+                ("train/loss", r.train_loss),
+                ("learning_rate", r.learning_rate),
+            ];
+            if let Some(v) = &r.validation {
+                scalars.push(("validation/loss", v.loss));
+                if let Some(a) = v.accuracy {
+                    scalars.push(("validation/accuracy", a));
+                }
+                if let Some(e) = v.rmse {
+                    scalars.push(("validation/rmse", e));
+                }
+            }
+            if let Some(speed) = r.samples_per_s {
+                scalars.push(("samples_per_s", speed));
+            }
+            events.scalars(r.epoch as i64, &scalars)?;
+        }
         // Ctrl-C: the epoch just finished is saved (when there is a --save file), then the run
         // ends; resuming from the file continues exactly.
         let stop = interrupt::requested();

@@ -1,6 +1,11 @@
 //! CSV tables: a header row of column names, then one sample per row. Fields may be quoted
 //! (`"a, b"`), lines may end in `\n` or `\r\n`, empty lines are skipped. Features are numbers;
 //! the target column of a classifier may hold any text (a class name) or integers.
+//!
+//! The separator is detected from the header row: whichever of `,` `;` tab `|` occurs most
+//! there outside quotes (ties go to that order; none at all is one column, `,`). A UTF-8 byte
+//! order mark at the very start of the file (as spreadsheet programs write) is dropped; one
+//! anywhere else is text.
 
 use crate::error::{Error, Result};
 
@@ -22,9 +27,11 @@ impl CsvTable {
             file: file.to_string(),
             message,
         };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut reader = ::csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
+            .delimiter(separator(text))
             .from_reader(text.as_bytes());
         let header: Vec<String> = reader
             .headers()
@@ -109,23 +116,16 @@ impl CsvTable {
 
     /// The index of the column named `name`.
     pub fn column(&self, name: &str) -> Result<usize> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| {
-            // One column holding separators: the file uses another separator than `,`.
-            let other = match &self.header[..] {
-                [only] => [';', '\t', '|'].into_iter().find(|&c| only.contains(c)),
-                _ => None,
-            };
-            let hint = other.map_or(String::new(), |c| {
-                format!(" (one column: the fields look separated by {c:?}; expected `,`)")
-            });
-            Error::File {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| Error::File {
                 file: self.file.clone(),
                 message: format!(
-                    "no column named `{name}`; the header has {}{hint}",
+                    "no column named `{name}`; the header has {}",
                     quoted_list(&self.header)
                 ),
-            }
-        })
+            })
     }
 
     /// The numbers of the given columns, row by row: `[rows × columns.len()]`. A missing or
@@ -163,6 +163,27 @@ impl CsvTable {
 }
 
 /// `` `a`, `b`, `c` `` (at most 12 names, then "…").
+/// The separator of a CSV text: the one of `,` `;` tab `|` that occurs most in the header row
+/// outside double quotes (the first of them on a tie, `,` when none occurs).
+pub fn separator(text: &str) -> u8 {
+    let header = text.split('\n').next().unwrap_or("");
+    let mut counts = [0usize; 4];
+    let mut quoted = false;
+    for b in header.bytes() {
+        match b {
+            b'"' => quoted = !quoted,
+            _ if quoted => {}
+            b',' => counts[0] += 1,
+            b';' => counts[1] += 1,
+            b'\t' => counts[2] += 1,
+            b'|' => counts[3] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..4).fold(0, |best, k| if counts[k] > counts[best] { k } else { best });
+    [b',', b';', b'\t', b'|'][best]
+}
+
 pub(crate) fn quoted_list(names: &[String]) -> String {
     let mut s: Vec<String> = names.iter().take(12).map(|n| format!("`{n}`")).collect();
     if names.len() > 12 {

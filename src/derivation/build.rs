@@ -8,11 +8,11 @@
 
 use super::expr::Expr;
 use super::graph::{Graph, NodeId};
+use super::node_name::{Derived, NodeName, Param, Quantity, Unit};
 use super::op::Op;
 use crate::engine::activation::Activation;
 use crate::engine::loss::Loss;
 use crate::engine::network::{BiasKind, Layer};
-use crate::engine::notation::{bias_name, input_name, parameter_names, unit_name, weight_name};
 use crate::engine::optim::{OptimizerConfig, OptimizerKind};
 use crate::error::{Error, Result};
 use crate::spec::Spec;
@@ -139,32 +139,51 @@ impl Derivation {
                 )
             })
             .collect();
-        let mut b = Builder {
+        let builder = Builder {
             graph: Graph::new(),
             layers: &net.layers,
             loss: net.loss,
+            names: all_params(&net.layers),
+            params: Vec::new(),
+            samples: samples.clone(),
+            nodes: Vec::new(),
             sections: Vec::new(),
         };
-        Ok(b.build(
-            &net.params,
-            &samples,
-            &rows,
-            spec.optimizer_config(),
-            net.inputs,
-        ))
+        Ok(builder.build(&net.params, &rows, spec.optimizer_config(), net.inputs))
     }
 
     /// The sample a node belongs to (`s2.z_h1` → 2), if any.
     pub fn sample_of(name: &str) -> Option<usize> {
-        let (prefix, _) = name.split_once('.')?;
-        prefix.strip_prefix('s')?.parse().ok()
+        name.parse::<NodeName>().ok()?.sample()
     }
 }
 
+/// Every parameter, in the engine's order: each layer's weights (unit by unit, input by
+/// input), then its biases.
+fn all_params(layers: &[Layer]) -> Vec<Param> {
+    let mut params = Vec::new();
+    for (l, layer) in layers.iter().enumerate() {
+        params.extend((0..layer.units * layer.inputs).map(|k| {
+            let (j, i) = (k / layer.inputs, k % layer.inputs);
+            Param::weight(layers, l, j, i)
+        }));
+        params.extend((0..layer.bias_count()).map(|j| Param::bias(layers, l, j)));
+    }
+    params
+}
+
+/// The graph as it is built, phase by phase (each phase appends its nodes after the
+/// previous phase's and tells them as one or more sections).
 struct Builder<'a> {
     graph: Graph,
     layers: &'a [Layer],
     loss: Loss,
+    /// The parameters' names and nodes, in the engine's parameter order.
+    names: Vec<Param>,
+    params: Vec<NodeId>,
+    samples: Vec<usize>,
+    /// Each sample's nodes, in the order of `samples`.
+    nodes: Vec<SampleNodes>,
     sections: Vec<Section>,
 }
 
@@ -177,263 +196,334 @@ struct SampleNodes {
     delta: Vec<Vec<NodeId>>,
 }
 
+impl SampleNodes {
+    /// What layer `l` reads: the inputs, or the activations of the layer below.
+    fn below(&self, l: usize) -> &[NodeId] {
+        if l == 0 {
+            &self.inputs
+        } else {
+            &self.a[l - 1]
+        }
+    }
+}
+
 impl Builder<'_> {
+    /// The five phases in the notes' order: given, forward, batch error, backward, update.
     fn build(
-        &mut self,
+        mut self,
         values: &[f64],
-        samples: &[usize],
         rows: &[(&[f64], &[f64])],
         optimizer: OptimizerConfig,
         inputs: usize,
     ) -> Derivation {
-        let layers = self.layers;
-        let names = parameter_names(layers);
-        let mut given = Vec::new();
-        let params: Vec<NodeId> = names
-            .iter()
-            .zip(values)
-            .map(|(name, &v)| {
-                let id = self.graph.given(name.clone(), v);
-                given.push(Line::Node(id));
-                id
-            })
-            .collect();
+        self.given(values, rows);
+        let errors = self.forward();
+        let e_total = self.batch_error(errors);
+        let grads = self.backward();
+        let updated = self.update(optimizer, &grads);
+        Derivation {
+            graph: self.graph,
+            inputs,
+            layers: self.layers.to_vec(),
+            loss: self.loss,
+            optimizer,
+            samples: self.samples,
+            params: self.params,
+            grads,
+            updated,
+            e_total,
+            sections: self.sections,
+        }
+    }
 
-        // Inputs and targets.
-        let last = layers.len() - 1;
-        let mut nodes: Vec<SampleNodes> = Vec::new();
-        for (&s, (x, t)) in samples.iter().zip(rows) {
+    fn name(&self, s: usize, q: Quantity) -> NodeName {
+        NodeName::Sample(s, q)
+    }
+
+    fn unit(&self, l: usize, j: usize) -> Unit {
+        Unit::of(self.layers, l, j)
+    }
+
+    /// Phase 1: the parameters, then each sample's inputs and targets.
+    fn given(&mut self, values: &[f64], rows: &[(&[f64], &[f64])]) {
+        let mut given = Vec::new();
+        for (&name, &v) in self.names.iter().zip(values) {
+            let id = self.graph.given(NodeName::Param(name), v);
+            given.push(Line::Node(id));
+            self.params.push(id);
+        }
+        let last = self.layers.len() - 1;
+        for (k, (x, t)) in rows.iter().enumerate() {
+            let s = self.samples[k];
             given.push(Line::Sample(s));
             let inputs = x
                 .iter()
                 .enumerate()
-                .map(|(k, &v)| self.graph.given(format!("s{s}.{}", input_name(k)), v))
+                .map(|(k, &v)| self.graph.given(self.name(s, Quantity::Input(k + 1)), v))
                 .collect::<Vec<_>>();
             let targets = t
                 .iter()
                 .enumerate()
                 .map(|(j, &v)| {
-                    let unit = unit_name(layers, last, j);
-                    self.graph.given(format!("s{s}.t_{unit}"), v)
+                    let unit = self.unit(last, j);
+                    self.graph.given(self.name(s, Quantity::Target(unit)), v)
                 })
                 .collect::<Vec<_>>();
             given.extend(inputs.iter().chain(&targets).map(|&id| Line::Node(id)));
-            nodes.push(SampleNodes {
+            self.nodes.push(SampleNodes {
                 inputs,
                 targets,
                 z: Vec::new(),
                 a: Vec::new(),
-                delta: vec![Vec::new(); layers.len()],
+                delta: vec![Vec::new(); self.layers.len()],
             });
         }
         self.section(Part::Given, given);
+    }
 
-        // Forward pass and the sample errors.
+    /// Phase 2: each sample's forward pass and error, one section per sample. Returns the
+    /// samples' errors.
+    fn forward(&mut self) -> Vec<NodeId> {
         let mut errors = Vec::new();
-        for (&s, n) in samples.iter().zip(&mut nodes) {
+        for k in 0..self.samples.len() {
+            let s = self.samples[k];
             let mut lines = Vec::new();
-            for (l, layer) in layers.iter().enumerate() {
-                let below = if l == 0 {
-                    n.inputs.clone()
-                } else {
-                    n.a[l - 1].clone()
-                };
-                let mut zs = Vec::new();
-                let mut a_layer = Vec::new();
-                for j in 0..layer.units {
-                    let mut args = Vec::new();
-                    for (i, &x) in below.iter().enumerate() {
-                        args.push(params[self.weight_index(l, j, i)]);
-                        args.push(x);
-                    }
-                    args.push(params[self.bias_index(l, j)]);
-                    let unit = unit_name(layers, l, j);
-                    let z = self.graph.push(
-                        format!("s{s}.z_{unit}"),
-                        Op::Weighted { bias: true },
-                        args,
-                    );
-                    zs.push(z);
-                    lines.push(Line::Node(z));
-                    if layer.activation != Activation::Softmax {
-                        let a = self.graph.push(
-                            format!("s{s}.a_{unit}"),
-                            Op::Activate(layer.activation),
-                            vec![z],
-                        );
-                        lines.push(Line::Node(a));
-                        a_layer.push(a);
-                    }
-                }
-                if layer.activation == Activation::Softmax {
-                    for j in 0..layer.units {
-                        let unit = unit_name(layers, l, j);
-                        let a = self.graph.push(
-                            format!("s{s}.a_{unit}"),
-                            Op::Softmax { k: j },
-                            zs.clone(),
-                        );
-                        lines.push(Line::Node(a));
-                        a_layer.push(a);
-                    }
-                }
-                n.z.push(zs);
-                n.a.push(a_layer);
+            for l in 0..self.layers.len() {
+                let (z, a) = self.forward_layer(k, l, &mut lines);
+                self.nodes[k].z.push(z);
+                self.nodes[k].a.push(a);
             }
+            let n = &self.nodes[k];
+            let last = self.layers.len() - 1;
             let args: Vec<NodeId> = n.a[last].iter().chain(&n.targets).copied().collect();
-            let e = self
-                .graph
-                .push(format!("s{s}.E"), Op::SampleLoss(self.loss), args);
+            let e = self.graph.push(
+                self.name(s, Quantity::Error),
+                Op::SampleLoss(self.loss),
+                args,
+            );
             lines.push(Line::Node(e));
             errors.push(e);
             self.section(Part::Forward { sample: s }, lines);
         }
-        let e_total = self.graph.push("E_total", Op::Mean, errors);
-        self.section(Part::BatchError, vec![Line::Node(e_total)]);
+        errors
+    }
 
-        // Backward pass, layer by layer from the output.
-        let mut grads = vec![usize::MAX; params.len()];
-        for l in (0..layers.len()).rev() {
+    /// Layer `l`'s weighted sums and activations for the `k`-th sample of the batch.
+    fn forward_layer(
+        &mut self,
+        k: usize,
+        l: usize,
+        lines: &mut Vec<Line>,
+    ) -> (Vec<NodeId>, Vec<NodeId>) {
+        let s = self.samples[k];
+        let layer = &self.layers[l];
+        let below = self.nodes[k].below(l).to_vec();
+        let mut zs = Vec::new();
+        let mut a_layer = Vec::new();
+        for j in 0..layer.units {
+            let mut args = Vec::new();
+            for (i, &x) in below.iter().enumerate() {
+                args.push(self.params[self.weight_index(l, j, i)]);
+                args.push(x);
+            }
+            args.push(self.params[self.bias_index(l, j)]);
+            let unit = self.unit(l, j);
+            let z = self.graph.push(
+                self.name(s, Quantity::Z(unit)),
+                Op::Weighted { bias: true },
+                args,
+            );
+            zs.push(z);
+            lines.push(Line::Node(z));
+            if layer.activation != Activation::Softmax {
+                let a = self.graph.push(
+                    self.name(s, Quantity::A(unit)),
+                    Op::Activate(layer.activation),
+                    vec![z],
+                );
+                lines.push(Line::Node(a));
+                a_layer.push(a);
+            }
+        }
+        if layer.activation == Activation::Softmax {
+            for j in 0..layer.units {
+                let unit = self.unit(l, j);
+                let a = self.graph.push(
+                    self.name(s, Quantity::A(unit)),
+                    Op::Softmax { k: j },
+                    zs.clone(),
+                );
+                lines.push(Line::Node(a));
+                a_layer.push(a);
+            }
+        }
+        (zs, a_layer)
+    }
+
+    /// Phase 3: `E_total`, the batch mean of the samples' errors.
+    fn batch_error(&mut self, errors: Vec<NodeId>) -> NodeId {
+        let e_total = self.graph.push(NodeName::Total, Op::Mean, errors);
+        self.section(Part::BatchError, vec![Line::Node(e_total)]);
+        e_total
+    }
+
+    /// Phase 4: the backward pass, layer by layer from the output, one section per layer.
+    /// Returns each parameter's gradient node, in the parameter order.
+    fn backward(&mut self) -> Vec<NodeId> {
+        let mut grads = vec![usize::MAX; self.params.len()];
+        for l in (0..self.layers.len()).rev() {
             let mut lines = self.chain_rule_notes(l);
             lines.push(Line::Note(Note::SampleDeltas));
-            for (&s, n) in samples.iter().zip(&mut nodes) {
-                lines.push(Line::Sample(s));
-                let deltas = if l == last {
-                    self.output_deltas(s, n, &mut lines)
-                } else {
-                    self.hidden_deltas(s, l, n, &params, &mut lines)
-                };
-                n.delta[l] = deltas;
-            }
+            self.deltas(l, &mut lines);
             lines.push(Line::Note(Note::BatchMean {
-                batch: samples.len(),
+                batch: self.samples.len(),
             }));
-            let layer = &layers[l];
-            for j in 0..layer.units {
-                for i in 0..layer.inputs {
-                    let k = self.weight_index(l, j, i);
-                    let mut args = Vec::new();
-                    for n in &nodes {
-                        args.push(n.delta[l][j]);
-                        args.push(if l == 0 { n.inputs[i] } else { n.a[l - 1][i] });
-                    }
-                    let g = self
-                        .graph
-                        .push(format!("grad.{}", names[k]), Op::MeanProduct, args);
-                    grads[k] = g;
-                    lines.push(Line::Node(g));
+            self.weight_gradients(l, &mut grads, &mut lines);
+            self.bias_gradients(l, &mut grads, &mut lines);
+            self.section(Part::Backward { layer: l }, lines);
+        }
+        grads
+    }
+
+    /// Every sample's deltas of layer `l`.
+    fn deltas(&mut self, l: usize, lines: &mut Vec<Line>) {
+        let last = self.layers.len() - 1;
+        for k in 0..self.samples.len() {
+            lines.push(Line::Sample(self.samples[k]));
+            let deltas = if l == last {
+                self.output_deltas(k, lines)
+            } else {
+                self.hidden_deltas(k, l, lines)
+            };
+            self.nodes[k].delta[l] = deltas;
+        }
+    }
+
+    /// `∂E_total/∂w`: the batch mean of `δ·input` for each weight of layer `l`.
+    fn weight_gradients(&mut self, l: usize, grads: &mut [NodeId], lines: &mut Vec<Line>) {
+        let layer = &self.layers[l];
+        for j in 0..layer.units {
+            for i in 0..layer.inputs {
+                let k = self.weight_index(l, j, i);
+                let mut args = Vec::new();
+                for n in &self.nodes {
+                    args.push(n.delta[l][j]);
+                    args.push(n.below(l)[i]);
                 }
-            }
-            for j in 0..layer.bias_count() {
-                let k = self.bias_index(l, j);
-                let units: Vec<usize> = match layer.bias {
-                    BiasKind::PerUnit => vec![j],
-                    BiasKind::Shared => (0..layer.units).collect(),
-                };
-                if layer.bias == BiasKind::Shared && layer.units > 1 {
-                    lines.push(Line::Note(Note::SharedBias {
-                        bias: names[k].clone(),
-                        units: units.iter().map(|&u| unit_name(layers, l, u)).collect(),
-                    }));
-                }
-                let args: Vec<NodeId> = nodes
-                    .iter()
-                    .flat_map(|n| units.iter().map(|&u| n.delta[l][u]).collect::<Vec<_>>())
-                    .collect();
                 let g = self.graph.push(
-                    format!("grad.{}", names[k]),
-                    Op::MeanSum { group: units.len() },
+                    NodeName::Of(Derived::Grad, self.names[k]),
+                    Op::MeanProduct,
                     args,
                 );
                 grads[k] = g;
                 lines.push(Line::Node(g));
             }
-            self.section(Part::Backward { layer: l }, lines);
         }
+    }
 
-        // The update.
+    /// `∂E_total/∂b`: the batch mean of the deltas of the units each bias of layer `l` feeds.
+    fn bias_gradients(&mut self, l: usize, grads: &mut [NodeId], lines: &mut Vec<Line>) {
+        let layer = &self.layers[l];
+        for j in 0..layer.bias_count() {
+            let k = self.bias_index(l, j);
+            let units: Vec<usize> = match layer.bias {
+                BiasKind::PerUnit => vec![j],
+                BiasKind::Shared => (0..layer.units).collect(),
+            };
+            if layer.bias == BiasKind::Shared && layer.units > 1 {
+                lines.push(Line::Note(Note::SharedBias {
+                    bias: self.names[k].to_string(),
+                    units: units.iter().map(|&u| self.unit(l, u).to_string()).collect(),
+                }));
+            }
+            let args: Vec<NodeId> = self
+                .nodes
+                .iter()
+                .flat_map(|n| units.iter().map(|&u| n.delta[l][u]).collect::<Vec<_>>())
+                .collect();
+            let g = self.graph.push(
+                NodeName::Of(Derived::Grad, self.names[k]),
+                Op::MeanSum { group: units.len() },
+                args,
+            );
+            grads[k] = g;
+            lines.push(Line::Node(g));
+        }
+    }
+
+    /// Phase 5: the optimizer's update of every parameter. Returns the updated values' nodes.
+    fn update(&mut self, optimizer: OptimizerConfig, grads: &[NodeId]) -> Vec<NodeId> {
         let mut lines = vec![Line::Note(Note::Optimizer(optimizer.kind))];
         let mut updated = Vec::new();
-        let c = optimizer;
-        for (k, name) in names.iter().enumerate() {
-            let (p, g) = (params[k], grads[k]);
-            let new = match c.kind {
-                OptimizerKind::Sgd => self.graph.push(
-                    format!("new.{name}"),
-                    Op::Descend {
-                        lr: c.learning_rate,
-                    },
-                    vec![p, g],
-                ),
-                OptimizerKind::Momentum => {
-                    let v = self.graph.push(
-                        format!("v.{name}"),
-                        Op::Velocity {
-                            mu: c.momentum,
-                            prev: 0.0,
-                        },
-                        vec![g],
-                    );
-                    lines.push(Line::Node(v));
-                    self.graph.push(
-                        format!("new.{name}"),
-                        Op::Descend {
-                            lr: c.learning_rate,
-                        },
-                        vec![p, v],
-                    )
-                }
-                // Refused by `written_out` before the build.
-                OptimizerKind::Adamw | OptimizerKind::Rmsprop => p,
-                OptimizerKind::Adam => {
-                    let m = self.graph.push(
-                        format!("m.{name}"),
-                        Op::AdamFirst {
-                            beta1: c.beta1,
-                            prev: 0.0,
-                        },
-                        vec![g],
-                    );
-                    let v = self.graph.push(
-                        format!("v.{name}"),
-                        Op::AdamSecond {
-                            beta2: c.beta2,
-                            prev: 0.0,
-                        },
-                        vec![g],
-                    );
-                    lines.push(Line::Node(m));
-                    lines.push(Line::Node(v));
-                    self.graph.push(
-                        format!("new.{name}"),
-                        Op::AdamStep {
-                            lr: c.learning_rate,
-                            beta1: c.beta1,
-                            beta2: c.beta2,
-                            eps: c.eps,
-                            t: 1,
-                        },
-                        vec![p, m, v],
-                    )
-                }
-            };
+        for (k, &g) in grads.iter().enumerate() {
+            let new = self.update_one(optimizer, k, g, &mut lines);
             lines.push(Line::Node(new));
             updated.push(new);
         }
         self.section(Part::Update, lines);
+        updated
+    }
 
-        Derivation {
-            graph: std::mem::take(&mut self.graph),
-            inputs,
-            layers: layers.to_vec(),
-            loss: self.loss,
-            optimizer,
-            samples: samples.to_vec(),
-            params,
-            grads,
-            updated,
-            e_total,
-            sections: std::mem::take(&mut self.sections),
+    /// Parameter `k`'s optimizer state (written to `lines`) and updated value (returned).
+    fn update_one(
+        &mut self,
+        c: OptimizerConfig,
+        k: usize,
+        g: NodeId,
+        lines: &mut Vec<Line>,
+    ) -> NodeId {
+        let (name, p) = (self.names[k], self.params[k]);
+        let new = NodeName::Of(Derived::New, name);
+        let descend = Op::Descend {
+            lr: c.learning_rate,
+        };
+        match c.kind {
+            OptimizerKind::Sgd => self.graph.push(new, descend, vec![p, g]),
+            // Refused by `written_out` before the build.
+            OptimizerKind::Adamw | OptimizerKind::Rmsprop => p,
+            OptimizerKind::Momentum => {
+                let v = self.graph.push(
+                    NodeName::Of(Derived::Velocity, name),
+                    Op::Velocity {
+                        mu: c.momentum,
+                        prev: 0.0,
+                    },
+                    vec![g],
+                );
+                lines.push(Line::Node(v));
+                self.graph.push(new, descend, vec![p, v])
+            }
+            OptimizerKind::Adam => {
+                let m = self.graph.push(
+                    NodeName::Of(Derived::Moment, name),
+                    Op::AdamFirst {
+                        beta1: c.beta1,
+                        prev: 0.0,
+                    },
+                    vec![g],
+                );
+                let v = self.graph.push(
+                    NodeName::Of(Derived::Velocity, name),
+                    Op::AdamSecond {
+                        beta2: c.beta2,
+                        prev: 0.0,
+                    },
+                    vec![g],
+                );
+                lines.push(Line::Node(m));
+                lines.push(Line::Node(v));
+                self.graph.push(
+                    new,
+                    Op::AdamStep {
+                        lr: c.learning_rate,
+                        beta1: c.beta1,
+                        beta2: c.beta2,
+                        eps: c.eps,
+                        t: 1,
+                    },
+                    vec![p, m, v],
+                )
+            }
         }
     }
 
@@ -455,23 +545,23 @@ impl Builder<'_> {
         }
     }
 
-    /// The output layer's deltas `∂E_s/∂z` for one sample.
-    fn output_deltas(&mut self, s: usize, n: &SampleNodes, lines: &mut Vec<Line>) -> Vec<NodeId> {
+    /// The output layer's deltas `∂E_s/∂z` for the `k`-th sample.
+    fn output_deltas(&mut self, k: usize, lines: &mut Vec<Line>) -> Vec<NodeId> {
+        let s = self.samples[k];
         let last = self.layers.len() - 1;
         let layer = &self.layers[last];
         let units = layer.units;
-        let unit = |j| unit_name(self.layers, last, j);
+        let (a, targets) = (self.nodes[k].a[last].clone(), self.nodes[k].targets.clone());
+        let delta = |b: &Self, j| b.name(s, Quantity::Delta(b.unit(last, j)));
         let mut deltas = Vec::new();
         match self.loss {
             Loss::CrossEntropy => {
-                for j in 0..units {
-                    let mut args = vec![n.a[last][j]];
-                    args.extend(&n.targets);
-                    let d = self.graph.push(
-                        format!("s{s}.delta_{}", unit(j)),
-                        Op::CrossEntropyDelta { k: j },
-                        args,
-                    );
+                for (j, &a_j) in a.iter().enumerate() {
+                    let mut args = vec![a_j];
+                    args.extend(&targets);
+                    let d = self
+                        .graph
+                        .push(delta(self, j), Op::CrossEntropyDelta { k: j }, args);
                     lines.push(Line::Node(d));
                     deltas.push(d);
                 }
@@ -479,9 +569,9 @@ impl Builder<'_> {
             Loss::Bce => {
                 for j in 0..units {
                     let d = self.graph.push(
-                        format!("s{s}.delta_{}", unit(j)),
+                        delta(self, j),
                         Op::BceDelta { outputs: units },
-                        vec![n.a[last][j], n.targets[j]],
+                        vec![a[j], targets[j]],
                     );
                     lines.push(Line::Node(d));
                     deltas.push(d);
@@ -491,22 +581,22 @@ impl Builder<'_> {
                 let slopes: Vec<NodeId> = (0..units)
                     .map(|j| {
                         let g = self.graph.push(
-                            format!("s{s}.dE_da_{}", unit(j)),
+                            self.name(s, Quantity::DErrorDa(self.unit(last, j))),
                             Op::LossSlope {
                                 loss: self.loss,
                                 outputs: units,
                             },
-                            vec![n.a[last][j], n.targets[j]],
+                            vec![a[j], targets[j]],
                         );
                         lines.push(Line::Node(g));
                         g
                     })
                     .collect();
                 if layer.activation == Activation::Softmax {
-                    let args: Vec<NodeId> = n.a[last].iter().chain(&slopes).copied().collect();
+                    let args: Vec<NodeId> = a.iter().chain(&slopes).copied().collect();
                     for j in 0..units {
                         let d = self.graph.push(
-                            format!("s{s}.delta_{}", unit(j)),
+                            delta(self, j),
                             Op::SoftmaxDelta { k: j },
                             args.clone(),
                         );
@@ -515,7 +605,7 @@ impl Builder<'_> {
                     }
                 } else {
                     for (j, &g) in slopes.iter().enumerate() {
-                        let d = self.through_activation(s, last, j, g, n, lines);
+                        let d = self.through_activation(k, last, j, g, lines);
                         deltas.push(d);
                     }
                 }
@@ -524,59 +614,57 @@ impl Builder<'_> {
         deltas
     }
 
-    /// `∂a/∂z` and `δ = ∂E/∂a · ∂a/∂z` of unit `j` of layer `l`, given `∂E/∂a` (`g`).
+    /// `∂a/∂z` and `δ = ∂E/∂a · ∂a/∂z` of unit `j` of layer `l`, given `∂E/∂a` (`g`), for
+    /// the `k`-th sample.
     fn through_activation(
         &mut self,
-        s: usize,
+        k: usize,
         l: usize,
         j: usize,
         g: NodeId,
-        n: &SampleNodes,
         lines: &mut Vec<Line>,
     ) -> NodeId {
+        let s = self.samples[k];
         let f = self.layers[l].activation;
-        let unit = unit_name(self.layers, l, j);
+        let unit = self.unit(l, j);
+        let n = &self.nodes[k];
         let from = match f {
             Activation::Sigmoid | Activation::Tanh => n.a[l][j],
             _ => n.z[l][j],
         };
         let slope = self
             .graph
-            .push(format!("s{s}.da_dz_{unit}"), Op::Slope(f), vec![from]);
-        let d = self
-            .graph
-            .push(format!("s{s}.delta_{unit}"), Op::Product, vec![g, slope]);
+            .push(self.name(s, Quantity::DaDz(unit)), Op::Slope(f), vec![from]);
+        let d = self.graph.push(
+            self.name(s, Quantity::Delta(unit)),
+            Op::Product,
+            vec![g, slope],
+        );
         lines.push(Line::Node(slope));
         lines.push(Line::Node(d));
         d
     }
 
-    /// A hidden layer's deltas for one sample: `∂E/∂a_j = Σ_k w_kj·δ_k`, then through the
-    /// activation.
-    fn hidden_deltas(
-        &mut self,
-        s: usize,
-        l: usize,
-        n: &SampleNodes,
-        params: &[NodeId],
-        lines: &mut Vec<Line>,
-    ) -> Vec<NodeId> {
+    /// A hidden layer's deltas for the `k`-th sample: `∂E/∂a_j = Σ_k w_kj·δ_k`, then through
+    /// the activation.
+    fn hidden_deltas(&mut self, k: usize, l: usize, lines: &mut Vec<Line>) -> Vec<NodeId> {
+        let s = self.samples[k];
         let above = &self.layers[l + 1];
         let mut deltas = Vec::new();
         for j in 0..self.layers[l].units {
             let mut args = Vec::new();
-            for k in 0..above.units {
-                args.push(params[self.weight_index(l + 1, k, j)]);
-                args.push(n.delta[l + 1][k]);
+            for u in 0..above.units {
+                args.push(self.params[self.weight_index(l + 1, u, j)]);
+                args.push(self.nodes[k].delta[l + 1][u]);
             }
-            let unit = unit_name(self.layers, l, j);
+            let unit = self.unit(l, j);
             let g = self.graph.push(
-                format!("s{s}.dE_da_{unit}"),
+                self.name(s, Quantity::DErrorDa(unit)),
                 Op::Weighted { bias: false },
                 args,
             );
             lines.push(Line::Node(g));
-            deltas.push(self.through_activation(s, l, j, g, n, lines));
+            deltas.push(self.through_activation(k, l, j, g, lines));
         }
         deltas
     }
@@ -586,14 +674,16 @@ impl Builder<'_> {
         let layers = self.layers;
         let last = layers.len() - 1;
         let layer = &layers[l];
-        let u = unit_name(layers, l, 0);
-        let (z, a, delta) = (format!("z_{u}"), format!("a_{u}"), format!("delta_{u}"));
-        let w = weight_name(layers, l, 0, 0);
+        let u = self.unit(l, 0);
+        let [z, a, delta] =
+            [Quantity::Z(u), Quantity::A(u), Quantity::Delta(u)].map(|q| q.to_string());
+        let w = Param::weight(layers, l, 0, 0).to_string();
         let x = if l == 0 {
-            input_name(0)
+            Quantity::Input(1)
         } else {
-            format!("a_{}", unit_name(layers, l - 1, 0))
-        };
+            Quantity::A(self.unit(l - 1, 0))
+        }
+        .to_string();
         let name = |s: &str| Expr::Name(s.to_string());
         let p = Expr::partial;
         let mut notes = Vec::new();
@@ -625,12 +715,12 @@ impl Builder<'_> {
             let mut sum_partials = Vec::new();
             let mut sum_deltas = Vec::new();
             for k in 0..above.units {
-                let uk = unit_name(layers, l + 1, k);
-                let zk = format!("z_{uk}");
+                let uk = self.unit(l + 1, k);
+                let zk = Quantity::Z(uk).to_string();
                 sum_partials.push(Expr::mul(vec![p("E", &zk), p(&zk, &a)]));
                 sum_deltas.push(Expr::mul(vec![
-                    name(&weight_name(layers, l + 1, k, 0)),
-                    name(&format!("delta_{uk}")),
+                    name(&Param::weight(layers, l + 1, k, 0).to_string()),
+                    name(&Quantity::Delta(uk).to_string()),
                 ]));
             }
             notes.push(Line::Note(Note::ChainRule(vec![
@@ -640,19 +730,22 @@ impl Builder<'_> {
             ])));
         }
         // ∂E/∂b = Σ over the units using b of δ (∂z/∂b = 1)
-        let b = bias_name(layers, l, 0);
-        let users: Vec<String> = match layer.bias {
-            BiasKind::Shared => (0..layer.units).map(|j| unit_name(layers, l, j)).collect(),
-            BiasKind::PerUnit => vec![u.clone()],
+        let b = Param::bias(layers, l, 0).to_string();
+        let users: Vec<Unit> = match layer.bias {
+            BiasKind::Shared => (0..layer.units).map(|j| self.unit(l, j)).collect(),
+            BiasKind::PerUnit => vec![u],
         };
         let by_z: Vec<Expr> = users
             .iter()
-            .map(|v| {
-                let zv = format!("z_{v}");
+            .map(|&v| {
+                let zv = Quantity::Z(v).to_string();
                 Expr::mul(vec![p("E", &zv), p(&zv, &b)])
             })
             .collect();
-        let deltas: Vec<Expr> = users.iter().map(|v| name(&format!("delta_{v}"))).collect();
+        let deltas: Vec<Expr> = users
+            .iter()
+            .map(|&v| name(&Quantity::Delta(v).to_string()))
+            .collect();
         notes.push(Line::Note(Note::ChainRule(vec![
             p("E", &b),
             Expr::add(by_z),

@@ -3,6 +3,7 @@
 //! order of their ids is a topological order: evaluation walks it forwards, the reverse walk of
 //! [`Graph::backward`] walks it backwards, and neither recurses.
 
+use super::node_name::NodeName;
 use super::op::Op;
 use std::collections::HashMap;
 
@@ -10,7 +11,9 @@ pub type NodeId = usize;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
-    /// The quantity's name (`s1.z_h1`, `grad.w5`).
+    /// What the quantity is.
+    pub key: NodeName,
+    /// Its name as written (`s1.z_h1`, `grad.w5`): `key` displayed.
     pub name: String,
     pub op: Op,
     /// The nodes the operation reads, in the order it reads them.
@@ -22,6 +25,7 @@ pub struct Node {
 pub struct Graph {
     nodes: Vec<Node>,
     by_name: HashMap<String, NodeId>,
+    by_key: HashMap<NodeName, NodeId>,
 }
 
 impl Graph {
@@ -30,23 +34,26 @@ impl Graph {
     }
 
     /// Adds a given value (parameter, input, target).
-    pub fn given(&mut self, name: impl Into<String>, value: f64) -> NodeId {
-        self.insert(name.into(), Op::Given, Vec::new(), value)
+    pub fn given(&mut self, name: NodeName, value: f64) -> NodeId {
+        self.insert(name, Op::Given, Vec::new(), value)
     }
 
     /// Adds a computed quantity; its value is evaluated now from its inputs.
-    pub fn push(&mut self, name: impl Into<String>, op: Op, inputs: Vec<NodeId>) -> NodeId {
+    pub fn push(&mut self, name: NodeName, op: Op, inputs: Vec<NodeId>) -> NodeId {
         let x: Vec<f64> = inputs.iter().map(|&i| self.nodes[i].value).collect();
         let value = op.eval(&x);
-        self.insert(name.into(), op, inputs, value)
+        self.insert(name, op, inputs, value)
     }
 
-    fn insert(&mut self, name: String, op: Op, inputs: Vec<NodeId>, value: f64) -> NodeId {
+    fn insert(&mut self, key: NodeName, op: Op, inputs: Vec<NodeId>, value: f64) -> NodeId {
         let id = self.nodes.len();
         assert!(inputs.iter().all(|&i| i < id), "inputs precede their node");
+        let name = key.to_string();
         let previous = self.by_name.insert(name.clone(), id);
         assert!(previous.is_none(), "the name {name} is used twice");
+        self.by_key.insert(key, id);
         self.nodes.push(Node {
+            key,
             name,
             op,
             inputs,
@@ -71,9 +78,19 @@ impl Graph {
         self.nodes.is_empty()
     }
 
-    /// The node of this name.
+    /// The node of this name as written.
     pub fn id(&self, name: &str) -> Option<NodeId> {
         self.by_name.get(name).copied()
+    }
+
+    /// The node of this name.
+    pub fn find(&self, name: NodeName) -> Option<NodeId> {
+        self.by_key.get(&name).copied()
+    }
+
+    /// The value of this node, if the step has it.
+    pub fn value_of(&self, name: NodeName) -> Option<f64> {
+        self.find(name).map(|id| self.nodes[id].value)
     }
 
     /// The value of the named node.

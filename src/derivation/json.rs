@@ -7,7 +7,8 @@ use super::expr::{Expr, Style};
 use crate::engine::network::BiasKind;
 use serde_json::{json, Value};
 
-pub fn render(d: &Derivation) -> String {
+/// The derivation as a JSON document (what [`render`] writes).
+pub fn document(d: &Derivation) -> Value {
     let g = &d.graph;
     let gradient = g.backward(d.e_total);
     let depends = g.ancestors(d.e_total);
@@ -68,7 +69,7 @@ pub fn render(d: &Derivation) -> String {
         })
         .collect();
     let o = &d.optimizer;
-    let doc = json!({
+    json!({
         "network": {
             "inputs": d.inputs,
             "layers": layers,
@@ -84,8 +85,12 @@ pub fn render(d: &Derivation) -> String {
         },
         "samples": d.samples,
         "quantities": quantities,
-    });
-    let mut s = serde_json::to_string_pretty(&doc).expect("JSON of plain values");
+    })
+}
+
+/// The derivation as pretty-printed JSON text.
+pub fn render(d: &Derivation) -> String {
+    let mut s = serde_json::to_string_pretty(&document(d)).expect("JSON of plain values");
     s.push('\n');
     s
 }

@@ -23,7 +23,7 @@ pub fn render(d: &Derivation, options: RenderOptions) -> String {
         for line in &section.lines {
             match line {
                 Line::Node(id) => {
-                    let own = Derivation::sample_of(&d.graph.node(*id).name);
+                    let own = d.graph.node(*id).key.sample();
                     let context = if own.is_some() { sample } else { None };
                     let w = write_node(d, *id, context, options.digits, Writer::Latex);
                     out.push_str(&format!("- ${} = {}$\n", w.name, w.steps.join(" = ")));

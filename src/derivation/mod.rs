@@ -1,18 +1,17 @@
 //! The derivation: one training step as a graph of named scalars, written out the way a learner
-//! works it by hand (`explain`), and a checker for a learner's own numbers (`check`).
+//! works it by hand (`explain`); `crate::check` marks a learner's own numbers against it.
 //!
 //! - [`op`]: the operations and their local derivatives; [`graph`]: the nodes, evaluation and the
 //!   reverse walk; [`build`]: the graph of a step from a spec.
 //! - [`expr`] and [`names`]: formulas and names as text, LaTeX and MathML; [`i18n`]: the prose.
 //! - Renderers, one per format: [`text`], [`markdown`], [`json`], [`html`], [`dot`].
-//! - [`check`]: marks a learner's `name = value` lines.
 //!
 //! It is written independently of the fast engine (no call to `Network::forward`/`backward`);
 //! a test checks the two agree on many random networks.
 
 pub mod build;
-pub mod check;
 pub mod dot;
+pub mod drawing;
 pub mod expr;
 pub mod graph;
 pub mod html;
@@ -20,13 +19,15 @@ pub mod i18n;
 pub mod json;
 pub mod markdown;
 pub mod names;
+pub mod node_name;
 pub mod op;
 pub mod text;
 
 pub use build::{Derivation, Line, Note, Part, Section};
-pub use check::{check_notes, CheckReport, Verdict};
+pub use drawing::network_svg;
 pub use graph::{Graph, Node, NodeId};
 pub use i18n::Lang;
+pub use node_name::{BadName, Derived, NodeName, Param, Quantity, Unit};
 
 use expr::{Expr, Style};
 
@@ -70,16 +71,11 @@ pub fn render(d: &Derivation, format: Format, options: RenderOptions) -> String 
 
 /// A node's name as shown while sample `sample` is being told: its own prefix is dropped
 /// (`s1.z_h1` is `z_h1` within sample 1).
-pub fn display_name(name: &str, sample: Option<usize>) -> String {
-    if let (Some(s), Some(own)) = (sample, Derivation::sample_of(name)) {
-        if s == own {
-            return name
-                .split_once('.')
-                .map_or(name, |(_, rest)| rest)
-                .to_string();
-        }
+pub fn display_name(node: &Node, sample: Option<usize>) -> String {
+    match sample {
+        Some(s) if node.key.sample() == Some(s) => node.key.within_sample(),
+        _ => node.name.clone(),
     }
-    name.to_string()
 }
 
 /// A node's formula over its inputs: as first written (`σ(z_h1)`) and as substituted
@@ -136,7 +132,7 @@ pub fn write_node(
     digits: usize,
     writer: Writer,
 ) -> Written {
-    let name_of = |i: usize| display_name(&d.graph.node(i).name, sample);
+    let name_of = |i: usize| display_name(d.graph.node(i), sample);
     let value_of = |i: usize| d.graph.node(i).value;
     let by_name = Style {
         name: &name_of,

@@ -1,11 +1,11 @@
 //! How a quantity's name (`s1.z_h1`, `grad.w5`, `new.b1`) is written as mathematics:
 //! `z_{h1}^{(1)}`, `∂E_total/∂w_5`, `b_1^+`.
 //!
-//! The names themselves are the notes' notation generalised (see `crate::engine::notation` and
-//! README "Explain and check"): `s{n}.` prefixes a quantity of sample n; `grad.`, `new.`, `v.`,
-//! `m.` prefix a parameter's gradient, updated value and optimizer state.
+//! The names themselves are typed in [`super::node_name`]; this file only says how each kind is
+//! written as mathematics.
 
 use super::expr::{escape, greek_latex};
+use super::node_name::{Derived, NodeName, Param, Quantity, Unit};
 
 /// A name as mathematics: a symbol with optional subscript and superscript, or a partial
 /// derivative of one by another.
@@ -117,69 +117,83 @@ fn latex_text(sub: &str) -> String {
     }
 }
 
-/// The mathematics of a name as `explain` prints it.
+/// The mathematics of a name as `explain` prints it: a node's name ([`NodeName`]), a sample's
+/// quantity written without its sample (`z_h1`, `E`), or any other symbol as it is.
 pub fn math_name(name: &str) -> MathName {
-    if let Some((prefix, rest)) = name.split_once('.') {
-        if let Some(n) = prefix.strip_prefix('s') {
-            if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) {
-                return math_name(rest).of_sample(n);
-            }
-        }
-        match prefix {
-            "grad" => {
-                return MathName::Partial(
-                    Box::new(MathName::plain("E", Some("total"))),
-                    Box::new(math_name(rest)),
-                )
-            }
-            "new" => {
-                if let MathName::Symbol { base, sub, .. } = math_name(rest) {
-                    return MathName::Symbol {
-                        base,
-                        sub,
-                        sup: Some("+".into()),
-                    };
-                }
-            }
-            "v" | "m" => return MathName::plain(prefix, Some(rest)),
-            _ => {}
-        }
-        return MathName::plain(name, None);
+    if let Ok(node) = name.parse::<NodeName>() {
+        return node.math();
     }
-    if let Some(rest) = name.strip_prefix("dE_da_") {
-        return MathName::Partial(
-            Box::new(MathName::plain("E", None)),
-            Box::new(MathName::plain("a", Some(&unit(rest)))),
-        );
-    }
-    if let Some(rest) = name.strip_prefix("da_dz_") {
-        return MathName::Partial(
-            Box::new(MathName::plain("a", Some(&unit(rest)))),
-            Box::new(MathName::plain("z", Some(&unit(rest)))),
-        );
-    }
-    if let Some(rest) = name.strip_prefix("delta_") {
-        return MathName::plain("δ", Some(&unit(rest)));
-    }
-    // w5, b1, i2, b1_2: letters, then the number(s) as the subscript
-    let letters = name
-        .find(|c: char| !c.is_ascii_alphabetic())
-        .unwrap_or(name.len());
-    if letters > 0 && name[letters..].starts_with(|c: char| c.is_ascii_digit()) {
-        return MathName::plain(&name[..letters], Some(&unit(&name[letters..])));
-    }
-    // z_h1, t_o, E_total: the part after the first underscore as the subscript
-    if let Some((base, sub)) = name.split_once('_') {
-        return MathName::plain(base, Some(&unit(sub)));
+    if let Ok(q) = name.parse::<Quantity>() {
+        return q.math();
     }
     MathName::plain(name, None)
 }
 
-/// A unit or parameter subscript: `h2_3` → `h2,3`.
-fn unit(s: &str) -> String {
-    s.replace('_', ",")
+impl NodeName {
+    /// The name as mathematics: `s1.z_h1` is `z_{h1}^{(1)}`, `grad.w5` is `∂E_total/∂w_5`.
+    pub fn math(&self) -> MathName {
+        match self {
+            NodeName::Param(p) => p.math(),
+            NodeName::Sample(n, q) => q.math().of_sample(&n.to_string()),
+            NodeName::Total => MathName::plain("E", Some("total")),
+            NodeName::Of(Derived::Grad, p) => MathName::Partial(
+                Box::new(MathName::plain("E", Some("total"))),
+                Box::new(p.math()),
+            ),
+            NodeName::Of(Derived::New, p) => match p.math() {
+                MathName::Symbol { base, sub, .. } => MathName::Symbol {
+                    base,
+                    sub,
+                    sup: Some("+".into()),
+                },
+                partial => partial,
+            },
+            NodeName::Of(Derived::Velocity, p) => MathName::plain("v", Some(&p.to_string())),
+            NodeName::Of(Derived::Moment, p) => MathName::plain("m", Some(&p.to_string())),
+        }
+    }
 }
 
+impl Param {
+    /// `w_5`, `b_1`, `b_{1,2}`.
+    pub fn math(&self) -> MathName {
+        match self {
+            Param::Weight(n) => MathName::plain("w", Some(&n.to_string())),
+            Param::Bias { layer, unit: None } => MathName::plain("b", Some(&layer.to_string())),
+            Param::Bias {
+                layer,
+                unit: Some(j),
+            } => MathName::plain("b", Some(&format!("{layer},{j}"))),
+        }
+    }
+}
+
+impl Quantity {
+    /// A sample's quantity as mathematics, without its sample: `z_{h1}`, `∂E/∂a_{h1}`, `δ_o`.
+    pub fn math(&self) -> MathName {
+        let symbol = |base: &str, u: &Unit| MathName::plain(base, Some(&unit(u)));
+        match self {
+            Quantity::Input(k) => MathName::plain("i", Some(&k.to_string())),
+            Quantity::Target(u) => symbol("t", u),
+            Quantity::Z(u) => symbol("z", u),
+            Quantity::A(u) => symbol("a", u),
+            Quantity::Error => MathName::plain("E", None),
+            Quantity::DErrorDa(u) => MathName::Partial(
+                Box::new(MathName::plain("E", None)),
+                Box::new(symbol("a", u)),
+            ),
+            Quantity::DaDz(u) => {
+                MathName::Partial(Box::new(symbol("a", u)), Box::new(symbol("z", u)))
+            }
+            Quantity::Delta(u) => symbol("δ", u),
+        }
+    }
+}
+
+/// A unit as a subscript: `h2_3` → `h2,3`.
+fn unit(u: &Unit) -> String {
+    u.to_string().replace('_', ",")
+}
 #[cfg(test)]
 mod tests {
     use super::*;

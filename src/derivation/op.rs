@@ -153,36 +153,7 @@ impl Op {
                     .map(|j| a[k] * (f64::from(j == k) - a[j]))
                     .collect()
             }
-            Op::SampleLoss(loss) => {
-                let n = x.len() / 2;
-                let (a, t) = x.split_at(n);
-                let u = n as f64;
-                let (da, dt): (Vec<f64>, Vec<f64>) = match loss {
-                    // ½Σ(t − a)²: ∂/∂a = a − t, ∂/∂t = t − a
-                    Loss::HalfSse => a.iter().zip(t).map(|(a, t)| (a - t, t - a)).unzip(),
-                    // (1/n)Σ(t − a)²: ∂/∂a = 2(a − t)/n, ∂/∂t = 2(t − a)/n
-                    Loss::Mse => a
-                        .iter()
-                        .zip(t)
-                        .map(|(a, t)| (2.0 * (a - t) / u, 2.0 * (t - a) / u))
-                        .unzip(),
-                    // −Σ t ln a: ∂/∂a = −t/a, ∂/∂t = −ln a
-                    Loss::CrossEntropy => a.iter().zip(t).map(|(a, t)| (-t / a, -a.ln())).unzip(),
-                    // −(1/n)Σ[t ln a + (1 − t) ln(1 − a)]:
-                    // ∂/∂a = (1/n)((1 − t)/(1 − a) − t/a), ∂/∂t = (1/n)(ln(1 − a) − ln a)
-                    Loss::Bce => a
-                        .iter()
-                        .zip(t)
-                        .map(|(a, t)| {
-                            (
-                                ((1.0 - t) / (1.0 - a) - t / a) / u,
-                                ((1.0 - a).ln() - a.ln()) / u,
-                            )
-                        })
-                        .unzip(),
-                };
-                da.into_iter().chain(dt).collect()
-            }
+            Op::SampleLoss(loss) => sample_loss_grads(loss, x),
             // ∂/∂x_k of the mean = 1/n
             Op::Mean => vec![1.0 / x.len() as f64; x.len()],
             Op::LossSlope { loss, outputs } => match loss {
@@ -199,16 +170,7 @@ impl Op {
                 Activation::Tanh => -2.0 * x[0],         // d(1 − a²)/da = −2a
                 _ => 0.0,                                // piecewise constant in z
             }],
-            Op::SoftmaxDelta { k } => {
-                // out = a_k(g_k − S), S = Σ_j g_j a_j:
-                // ∂/∂a_j = δ_kj(g_k − S) − a_k g_j, ∂/∂g_j = a_k(δ_kj − a_j)
-                let n = x.len() / 2;
-                let (a, g) = x.split_at(n);
-                let s: f64 = a.iter().zip(g).map(|(a, g)| a * g).sum();
-                let da = (0..n).map(|j| f64::from(j == k) * (g[k] - s) - a[k] * g[j]);
-                let dg = (0..n).map(|j| a[k] * (f64::from(j == k) - a[j]));
-                da.chain(dg).collect()
-            }
+            Op::SoftmaxDelta { k } => softmax_delta_grads(k, x),
             Op::CrossEntropyDelta { k } => {
                 // out = a_k·T − t_k, T = Σ_j t_j: ∂/∂a_k = T, ∂/∂t_j = a_k − δ_jk
                 let t_sum: f64 = x[1..].iter().sum();
@@ -246,21 +208,7 @@ impl Op {
                 beta2,
                 eps,
                 t,
-            } => {
-                // out = θ − s·m/D, s = η/c₁, D = √v/c₂ + ε:
-                // ∂/∂θ = 1, ∂/∂m = −s/D, ∂/∂v = s·m/D² · 1/(2c₂√v)
-                let c1 = 1.0 - beta1.powi(t);
-                let c2 = (1.0 - beta2.powi(t)).sqrt();
-                let s = lr / c1;
-                let root = x[2].sqrt();
-                let d = root / c2 + eps;
-                let dv = if root > 0.0 {
-                    s * x[1] / (d * d) / (2.0 * c2 * root)
-                } else {
-                    0.0
-                };
-                vec![1.0, -s / d, dv]
-            }
+            } => adam_step_grads([lr, beta1, beta2, eps], t, x),
         }
     }
 
@@ -285,43 +233,7 @@ impl Op {
                 Expr::exp(x[k].clone()),
                 Expr::add(x.iter().map(|z| Expr::exp(z.clone())).collect()),
             ),
-            Op::SampleLoss(loss) => {
-                let n = x.len() / 2;
-                let (a, t) = x.split_at(n);
-                let per_output = |f: &dyn Fn(&Expr, &Expr) -> Expr| -> Vec<Expr> {
-                    a.iter().zip(t).map(|(a, t)| f(a, t)).collect()
-                };
-                let over_n = |e: Expr| {
-                    if n == 1 {
-                        e
-                    } else {
-                        Expr::over(e, Expr::Int(n as i64))
-                    }
-                };
-                match loss {
-                    Loss::HalfSse => Expr::mul(vec![
-                        Expr::Half,
-                        Expr::add(per_output(&|a, t| {
-                            Expr::square(Expr::minus(t.clone(), a.clone()))
-                        })),
-                    ]),
-                    Loss::Mse => over_n(Expr::add(per_output(&|a, t| {
-                        Expr::square(Expr::minus(t.clone(), a.clone()))
-                    }))),
-                    Loss::CrossEntropy => Expr::negate(Expr::add(per_output(&|a, t| {
-                        Expr::mul(vec![t.clone(), Expr::call(Func::Ln, a.clone())])
-                    }))),
-                    Loss::Bce => over_n(Expr::negate(Expr::add(per_output(&|a, t| {
-                        Expr::add(vec![
-                            Expr::mul(vec![t.clone(), Expr::call(Func::Ln, a.clone())]),
-                            Expr::mul(vec![
-                                Expr::minus(Expr::Int(1), t.clone()),
-                                Expr::call(Func::Ln, Expr::minus(Expr::Int(1), a.clone())),
-                            ]),
-                        ])
-                    })))),
-                }
-            }
+            Op::SampleLoss(loss) => sample_loss_expr(loss, x),
             Op::Mean => Expr::over(Expr::add(x.to_vec()), Expr::Int(x.len() as i64)),
             Op::LossSlope { loss, outputs } => {
                 let diff = Expr::minus(x[0].clone(), x[1].clone());
@@ -333,14 +245,7 @@ impl Op {
                     _ => diff,
                 }
             }
-            Op::Slope(f) => match f {
-                Activation::Sigmoid => {
-                    Expr::mul(vec![x[0].clone(), Expr::minus(Expr::Int(1), x[0].clone())])
-                }
-                Activation::Tanh => Expr::minus(Expr::Int(1), Expr::square(x[0].clone())),
-                Activation::Linear => Expr::Int(1),
-                _ => Expr::call(slope_func(f), x[0].clone()),
-            },
+            Op::Slope(f) => slope_expr(f, &x[0]),
             Op::SoftmaxDelta { k } => {
                 let n = x.len() / 2;
                 let (a, g) = x.split_at(n);
@@ -378,6 +283,17 @@ impl Op {
                 };
                 batch_mean(terms)
             }
+            Op::Descend { .. }
+            | Op::Velocity { .. }
+            | Op::AdamFirst { .. }
+            | Op::AdamSecond { .. }
+            | Op::AdamStep { .. } => self.update_expr(x),
+        }
+    }
+
+    /// The optimizer's operations written over their inputs.
+    fn update_expr(&self, x: &[Expr]) -> Expr {
+        match *self {
             Op::Descend { lr } => Expr::minus(
                 x[0].clone(),
                 Expr::mul(vec![Expr::constant("η", lr), x[1].clone()]),
@@ -432,6 +348,7 @@ impl Op {
                     Expr::mul(vec![step, Expr::over(x[1].clone(), denominator)]),
                 )
             }
+            _ => unreachable!("update_expr is called for the optimizer's operations"),
         }
     }
 
@@ -445,6 +362,118 @@ impl Op {
             ),
             _ => self.symbolic(x),
         }
+    }
+}
+
+/// The local derivatives of a sample's error over `x = [a…, t…]`: `∂/∂a` for each output, then
+/// `∂/∂t` for each target.
+fn sample_loss_grads(loss: Loss, x: &[f64]) -> Vec<f64> {
+    let n = x.len() / 2;
+    let (a, t) = x.split_at(n);
+    let u = n as f64;
+    let (da, dt): (Vec<f64>, Vec<f64>) = match loss {
+        // ½Σ(t − a)²: ∂/∂a = a − t, ∂/∂t = t − a
+        Loss::HalfSse => a.iter().zip(t).map(|(a, t)| (a - t, t - a)).unzip(),
+        // (1/n)Σ(t − a)²: ∂/∂a = 2(a − t)/n, ∂/∂t = 2(t − a)/n
+        Loss::Mse => a
+            .iter()
+            .zip(t)
+            .map(|(a, t)| (2.0 * (a - t) / u, 2.0 * (t - a) / u))
+            .unzip(),
+        // −Σ t ln a: ∂/∂a = −t/a, ∂/∂t = −ln a
+        Loss::CrossEntropy => a.iter().zip(t).map(|(a, t)| (-t / a, -a.ln())).unzip(),
+        // −(1/n)Σ[t ln a + (1 − t) ln(1 − a)]:
+        // ∂/∂a = (1/n)((1 − t)/(1 − a) − t/a), ∂/∂t = (1/n)(ln(1 − a) − ln a)
+        Loss::Bce => a
+            .iter()
+            .zip(t)
+            .map(|(a, t)| {
+                (
+                    ((1.0 - t) / (1.0 - a) - t / a) / u,
+                    ((1.0 - a).ln() - a.ln()) / u,
+                )
+            })
+            .unzip(),
+    };
+    da.into_iter().chain(dt).collect()
+}
+
+/// The local derivatives of softmax's delta over `x = [a…, g…]`.
+fn softmax_delta_grads(k: usize, x: &[f64]) -> Vec<f64> {
+    // out = a_k(g_k − S), S = Σ_j g_j a_j:
+    // ∂/∂a_j = δ_kj(g_k − S) − a_k g_j, ∂/∂g_j = a_k(δ_kj − a_j)
+    let n = x.len() / 2;
+    let (a, g) = x.split_at(n);
+    let s: f64 = a.iter().zip(g).map(|(a, g)| a * g).sum();
+    let da = (0..n).map(|j| f64::from(j == k) * (g[k] - s) - a[k] * g[j]);
+    let dg = (0..n).map(|j| a[k] * (f64::from(j == k) - a[j]));
+    da.chain(dg).collect()
+}
+
+/// The local derivatives of Adam's step over `x = [θ, m, v]`, with `[η, β₁, β₂, ε]` at step `t`.
+fn adam_step_grads([lr, beta1, beta2, eps]: [f64; 4], t: i32, x: &[f64]) -> Vec<f64> {
+    // out = θ − s·m/D, s = η/c₁, D = √v/c₂ + ε:
+    // ∂/∂θ = 1, ∂/∂m = −s/D, ∂/∂v = s·m/D² · 1/(2c₂√v)
+    let c1 = 1.0 - beta1.powi(t);
+    let c2 = (1.0 - beta2.powi(t)).sqrt();
+    let s = lr / c1;
+    let root = x[2].sqrt();
+    let d = root / c2 + eps;
+    let dv = if root > 0.0 {
+        s * x[1] / (d * d) / (2.0 * c2 * root)
+    } else {
+        0.0
+    };
+    vec![1.0, -s / d, dv]
+}
+
+/// A sample's error written over its outputs and targets `x = [a…, t…]`.
+fn sample_loss_expr(loss: Loss, x: &[Expr]) -> Expr {
+    let n = x.len() / 2;
+    let (a, t) = x.split_at(n);
+    let per_output = |f: &dyn Fn(&Expr, &Expr) -> Expr| -> Vec<Expr> {
+        a.iter().zip(t).map(|(a, t)| f(a, t)).collect()
+    };
+    let over_n = |e: Expr| {
+        if n == 1 {
+            e
+        } else {
+            Expr::over(e, Expr::Int(n as i64))
+        }
+    };
+    match loss {
+        Loss::HalfSse => Expr::mul(vec![
+            Expr::Half,
+            Expr::add(per_output(&|a, t| {
+                Expr::square(Expr::minus(t.clone(), a.clone()))
+            })),
+        ]),
+        Loss::Mse => over_n(Expr::add(per_output(&|a, t| {
+            Expr::square(Expr::minus(t.clone(), a.clone()))
+        }))),
+        Loss::CrossEntropy => Expr::negate(Expr::add(per_output(&|a, t| {
+            Expr::mul(vec![t.clone(), Expr::call(Func::Ln, a.clone())])
+        }))),
+        Loss::Bce => over_n(Expr::negate(Expr::add(per_output(&|a, t| {
+            Expr::add(vec![
+                Expr::mul(vec![t.clone(), Expr::call(Func::Ln, a.clone())]),
+                Expr::mul(vec![
+                    Expr::minus(Expr::Int(1), t.clone()),
+                    Expr::call(Func::Ln, Expr::minus(Expr::Int(1), a.clone())),
+                ]),
+            ])
+        })))),
+    }
+}
+
+/// `∂a/∂z` written over `x`: the activation for sigmoid and tanh (`a(1 − a)`, `1 − a²`), the
+/// pre-activation otherwise.
+fn slope_expr(f: Activation, x: &Expr) -> Expr {
+    match f {
+        Activation::Sigmoid => Expr::mul(vec![x.clone(), Expr::minus(Expr::Int(1), x.clone())]),
+        Activation::Tanh => Expr::minus(Expr::Int(1), Expr::square(x.clone())),
+        Activation::Linear => Expr::Int(1),
+        _ => Expr::call(slope_func(f), x.clone()),
     }
 }
 

@@ -28,7 +28,7 @@ pub fn render(d: &Derivation, options: RenderOptions) -> String {
         for line in &section.lines {
             match line {
                 Line::Node(id) => {
-                    let own = Derivation::sample_of(&d.graph.node(*id).name);
+                    let own = d.graph.node(*id).key.sample();
                     let context = if own.is_some() { sample } else { None };
                     rows.push(Row::Quantity(write_node(
                         d,

@@ -1,33 +1,42 @@
-//! Marks a learner's hand calculation: `name = value` lines checked against the derivation.
-//!
-//! The rules (README "Explain and check"):
-//! - **Precision.** A value written with k decimals is right when it is within one unit of its
-//!   last digit of the exact value (|v − exact| ≤ 10^−k), so both rounding and truncation pass.
-//!   `1.5e-3` has the unit 10^−4 (one unit of the mantissa's last digit).
-//! - **The learner's world.** Every value the learner wrote is taken as what they computed with,
-//!   right or wrong; every other quantity is recomputed, in order, from those values (so a
-//!   quantity they skipped carries their earlier values through).
-//! - **Verdict.** A value that passes against the exact value is *correct*. Otherwise it is
-//!   *carried* if it passes (same precision rule) against its own formula evaluated in the
-//!   learner's world: it follows from their earlier values, and the wrong ones among the nearest
-//!   of those (the first written values met walking back through the formula) are named. Else it
-//!   is a *slip*: it does not follow from their own numbers either. Checking against the exact
-//!   value first is what makes a right value right even when an earlier written value was a
-//!   mistyped one (the notes write z_h1 = 0.375 but compute a_h1 from 0.3775); carrying the
-//!   learner's own rounded values is what makes E_total = (0.27483 + 0.02692)/2 = 0.150875
-//!   carried from the slip in E_1 rather than a second slip.
-//!
-//! Names are the ones `explain` prints, with forgiving aliases (see [`canonical`]).
+//! The `name = value` form: one named value per line in `explain`'s names (with forgiving
+//! aliases), `#` comments. A file entirely in this form is read strictly: a line that is not
+//! `name = value`, an unknown name or a name given twice is an error, as it always was.
 
-use super::build::Derivation;
-use super::expr::{number, Expr, Style};
-use super::graph::NodeId;
-use super::i18n::{self, CheckText, Lang};
+use crate::derivation::Derivation;
+use crate::derivation::NodeId;
 use crate::error::{Error, Result};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Notes files larger than this are refused.
 pub const MAX_NOTES_BYTES: usize = 1 << 20;
+
+/// Whether every line with content (comments dropped) is `name = value` or `name: value` with a
+/// name of one word: the strict form.
+pub fn is_ledger(text: &str) -> bool {
+    text.lines().all(|raw| {
+        let content = raw.split('#').next().unwrap_or("").trim();
+        if content.is_empty() {
+            return true;
+        }
+        match content.find(['=', ':']) {
+            Some(p) => {
+                let name = content[..p].trim();
+                let value = &content[p + 1..];
+                // a name of `explain`'s kind: `s1.z_h1`, `E1`, `δ_o(2)`, `∂E/∂w5`, `E` (not a
+                // word such as `Today`)
+                let name_like = name
+                    .contains(|c: char| c.is_ascii_digit() || "_.()∂δ⁺+/".contains(c))
+                    || name.chars().count() <= 2;
+                !name.is_empty()
+                    && name_like
+                    && !name.contains(char::is_whitespace)
+                    && !name.contains(['$', '\\', '{', '}'])
+                    && !value.contains(['$', '\\'])
+            }
+            None => false,
+        }
+    })
+}
 
 /// One `name = value` line.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,220 +50,6 @@ pub struct Entry {
     pub text: String,
     pub value: f64,
     pub unit: f64,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Verdict {
-    Correct,
-    /// Wrong, and it does not follow from the learner's own values either.
-    Slip,
-    /// Wrong, but it follows from the learner's earlier values: those named in `from` are
-    /// wrong (or, when `rounding`, only rounded too early).
-    Carried {
-        from: Vec<String>,
-        rounding: bool,
-    },
-}
-
-/// One marked line.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Mark {
-    pub entry: Entry,
-    pub exact: f64,
-    /// The quantity's formula evaluated with the learner's values (None for a given value).
-    pub yours: Option<f64>,
-    pub verdict: Verdict,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct CheckReport {
-    pub marks: Vec<Mark>,
-}
-
-impl CheckReport {
-    pub fn correct(&self) -> usize {
-        self.count(|v| matches!(v, Verdict::Correct))
-    }
-    pub fn slips(&self) -> usize {
-        self.count(|v| matches!(v, Verdict::Slip))
-    }
-    pub fn carried(&self) -> usize {
-        self.count(|v| matches!(v, Verdict::Carried { .. }))
-    }
-    fn count(&self, f: impl Fn(&Verdict) -> bool) -> usize {
-        self.marks.iter().filter(|m| f(&m.verdict)).count()
-    }
-    pub fn all_correct(&self) -> bool {
-        self.correct() == self.marks.len()
-    }
-    /// `12 correct, 2 slips, 1 carried`.
-    pub fn summary(&self) -> String {
-        self.summary_in(Lang::En)
-    }
-    /// The summary line in a language.
-    pub fn summary_in(&self, lang: Lang) -> String {
-        i18n::check_summary(lang, self.correct(), self.slips(), self.carried())
-    }
-    /// The mark of the line naming this quantity.
-    pub fn mark(&self, name: &str, d: &Derivation) -> Option<&Mark> {
-        let id = d.graph.id(name)?;
-        self.marks.iter().find(|m| m.entry.node == id)
-    }
-}
-
-/// Checks a learner's notes (`file` names them in error messages) against the derivation.
-pub fn check_notes(text: &str, file: &str, d: &Derivation) -> Result<CheckReport> {
-    let entries = parse_notes(text, file, d)?;
-    let graph = &d.graph;
-    let given: HashMap<NodeId, f64> = entries.iter().map(|e| (e.node, e.value)).collect();
-    let world = graph.evaluate_with(&given);
-    let passes = |v: f64, target: f64, unit: f64| (v - target).abs() <= unit * (1.0 + 1e-9);
-    let wrong: HashSet<NodeId> = entries
-        .iter()
-        .filter(|e| !passes(e.value, graph.node(e.node).value, e.unit))
-        .map(|e| e.node)
-        .collect();
-    let marks = entries
-        .into_iter()
-        .map(|entry| {
-            let node = graph.node(entry.node);
-            let exact = node.value;
-            let yours = (!node.inputs.is_empty()).then(|| {
-                let x: Vec<f64> = node.inputs.iter().map(|&i| world[i]).collect();
-                node.op.eval(&x)
-            });
-            let verdict = if passes(entry.value, exact, entry.unit) {
-                Verdict::Correct
-            } else if yours.is_some_and(|y| passes(entry.value, y, entry.unit)) {
-                let sources = nearest_given(d, entry.node, &given);
-                let wrong_sources: Vec<NodeId> = sources
-                    .iter()
-                    .copied()
-                    .filter(|s| wrong.contains(s))
-                    .collect();
-                let rounding = wrong_sources.is_empty();
-                let from = if rounding {
-                    sources
-                        .into_iter()
-                        .filter(|s| given[s] != graph.node(*s).value)
-                        .collect()
-                } else {
-                    wrong_sources
-                };
-                Verdict::Carried {
-                    from: from.iter().map(|&s| graph.node(s).name.clone()).collect(),
-                    rounding,
-                }
-            } else {
-                Verdict::Slip
-            };
-            Mark {
-                entry,
-                exact,
-                yours,
-                verdict,
-            }
-        })
-        .collect();
-    Ok(CheckReport { marks })
-}
-
-/// The learner's values nearest to `id` up its formula: walking back through the inputs, the
-/// first nodes met that the learner wrote down (in id order).
-fn nearest_given(d: &Derivation, id: NodeId, given: &HashMap<NodeId, f64>) -> Vec<NodeId> {
-    let mut found = Vec::new();
-    let mut seen = HashSet::new();
-    let mut stack: Vec<NodeId> = d.graph.node(id).inputs.clone();
-    while let Some(n) = stack.pop() {
-        if !seen.insert(n) {
-            continue;
-        }
-        if given.contains_key(&n) {
-            found.push(n);
-        } else {
-            stack.extend(&d.graph.node(n).inputs);
-        }
-    }
-    found.sort_unstable();
-    found
-}
-
-impl Mark {
-    /// The line's mark in words: `✓ s1.a_h1 = 0.59326`, or `✗ … — a slip here: …`.
-    pub fn describe(&self, d: &Derivation, world: &[f64]) -> String {
-        self.describe_in(d, world, Lang::En)
-    }
-
-    /// The line's mark in words, in a language.
-    pub fn describe_in(&self, d: &Derivation, world: &[f64], lang: Lang) -> String {
-        let e = &self.entry;
-        let name = &d.graph.node(e.node).name;
-        let shown = if &e.written == name {
-            name.clone()
-        } else {
-            format!("{} ({name})", e.written)
-        };
-        let num = |x: f64| number(x, 6).replace('-', "−");
-        let head = format!("✗ {shown} = {}", e.text);
-        let why = match (&self.verdict, self.yours) {
-            (Verdict::Correct, _) => return format!("✓ {shown} = {}", e.text),
-            (Verdict::Slip, None) => CheckText::SlipGiven {
-                exact: num(self.exact),
-            },
-            (Verdict::Slip, Some(y)) if (y - self.exact).abs() <= 1e-12 * self.exact.abs() => {
-                CheckText::Slip {
-                    formula: formula_with(d, e.node, world),
-                    exact: num(self.exact),
-                }
-            }
-            (Verdict::Slip, Some(y)) => CheckText::SlipOwn {
-                formula: formula_with(d, e.node, world),
-                yours: num(y),
-                exact: num(self.exact),
-            },
-            (Verdict::Carried { from, rounding }, y) => CheckText::Carried {
-                from: from.join(", "),
-                rounding: *rounding,
-                formula: formula_with(d, e.node, world),
-                yours: num(y.unwrap_or(f64::NAN)),
-                exact: num(self.exact),
-            },
-        };
-        format!("{head} — {}", i18n::check_text(lang, &why))
-    }
-}
-
-/// The node's formula with names, then with the learner's-world values substituted.
-fn formula_with(d: &Derivation, id: NodeId, world: &[f64]) -> String {
-    let node = d.graph.node(id);
-    let args: Vec<Expr> = node.inputs.iter().map(|&i| Expr::Var(i)).collect();
-    let name = |i: usize| d.graph.node(i).name.clone();
-    let value = |i: usize| world[i];
-    let by_name = Style {
-        name: &name,
-        value: &value,
-        numbers: false,
-        digits: 6,
-    };
-    let by_number = Style {
-        numbers: true,
-        ..by_name
-    };
-    format!(
-        "{} = {}",
-        node.op.symbolic(&args).text(&by_name),
-        node.op.substituted(&args).text(&by_number)
-    )
-}
-
-/// Every quantity's value in the learner's world (their values where written).
-pub fn learner_world(d: &Derivation, report: &CheckReport) -> Vec<f64> {
-    let given: HashMap<NodeId, f64> = report
-        .marks
-        .iter()
-        .map(|m| (m.entry.node, m.entry.value))
-        .collect();
-    d.graph.evaluate_with(&given)
 }
 
 /// Reads `name = value` lines (`:` also separates; `#` starts a comment; a line with several
