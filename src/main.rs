@@ -1,6 +1,7 @@
 //! The `backprop` command line: a thin layer over the library (parsing arguments, printing).
 
 mod cli;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -36,6 +37,8 @@ enum Command {
     Check(cli::check::Args),
     /// Write a saved model as ONNX (opset 13), for onnxruntime and other runtimes.
     Export(cli::export::Args),
+    /// Serve the network live in the browser: Playground, Check, Runs, and a JSON API.
+    Serve(cli::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,11 +60,12 @@ fn main() -> ExitCode {
         Some(Command::Explain(args)) => cli::explain::run(args),
         Some(Command::Check(args)) => cli::check::run(args),
         Some(Command::Export(args)) => cli::export::run(args),
+        Some(Command::Serve(args)) => cli::serve::run(args),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", cli::message::tidy(&e.to_string()));
             ExitCode::from(2)
         }
     }

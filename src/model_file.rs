@@ -149,11 +149,7 @@ impl<F: Float> ModelFile<F> {
             };
             match (get("mean")?, get("std")?) {
                 (Some(mean), Some(std)) => {
-                    if let Some(bad) = std.iter().find(|&&s| s <= 0.0) {
-                        return Err(Error::Config(format!(
-                            "tensor data.{prefix}_std holds {bad}, expected positive numbers"
-                        )));
-                    }
+                    crate::data::checks::statistics(prefix, &mean, &std)?;
                     Ok(Some(Standardizer { mean, std }))
                 }
                 (None, None) => Ok(None),
@@ -208,6 +204,7 @@ impl<F: Float> ModelFile<F> {
             "epoch_partial_loss": s.epoch_partial_loss,
             "best_epoch": s.best_epoch,
             "planned_epochs": s.planned_epochs,
+            "seed": trainer.seed(),
         });
         self.metadata.insert("training".into(), state.to_string());
         self.metadata.insert(
@@ -246,6 +243,13 @@ impl<F: Float> ModelFile<F> {
             None => None,
         };
         Ok((history, best))
+    }
+
+    /// The seed the run was trained with (its split and shuffling), when the file keeps it.
+    pub fn training_seed(&self) -> Option<u64> {
+        let text = self.metadata.get("training")?;
+        let value: serde_json::Value = serde_json::from_str(text).ok()?;
+        value.get("seed")?.as_u64()
     }
 
     /// What [`ModelFile::store_training`] kept, to continue the run: the state and the
@@ -464,11 +468,12 @@ pub fn save<F: Float>(path: &Path, model: &ModelFile<F>) -> Result<()> {
 
 /// Reads a model file of either dtype.
 pub fn load(path: &Path) -> Result<AnyModel> {
+    crate::io::read::regular(path, "a model file")?;
     let size = std::fs::metadata(path)
         .map_err(|e| Error::io(path, e))?
         .len();
     limits::check_file(path.display(), "reading this model file", size as u128)?;
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::io::read::within_memory(path, "a model file", 1)?;
     from_bytes(&bytes).map_err(|e| e.in_file(path.display()))
 }
 

@@ -230,6 +230,7 @@ impl Spec {
 
     /// Reads and parses a spec file.
     pub fn from_file(path: &std::path::Path) -> Result<Spec> {
+        crate::io::read::regular(path, "a spec (TOML)")?;
         let size = std::fs::metadata(path)
             .map_err(|e| Error::io(path, e))?
             .len() as u128;
@@ -241,7 +242,8 @@ impl Spec {
             ),
             size * TOML_BYTES_PER_BYTE,
         )?;
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text =
+            crate::io::read::text_within_memory(path, "a spec (TOML)", TOML_BYTES_PER_BYTE as u64)?;
         Spec::parse(&text, &path.display().to_string())
     }
 

@@ -3,7 +3,7 @@
 //!
 //! A case is a folder holding:
 //! - `args`: the command-line arguments, one per line; `{dir}` stands for the case's folder;
-//! - `expected`: a substring the error output (stderr) must contain;
+//! - `expected`: a substring the error output (stderr) must contain (`{dir}` as in `args`);
 //! - optionally `env`: `NAME=value` lines set for the run (e.g. `BACKPROP_MEMORY_LIMIT=1MB`);
 //! - whatever input files the arguments name.
 //!
@@ -54,7 +54,9 @@ fn run_case(dir: &Path) -> Result<(), String> {
         .filter(|l| !l.is_empty())
         .map(|l| l.replace("{dir}", dir_str))
         .collect();
-    let expected = read("expected")?.trim_end_matches('\n').to_string();
+    let expected = read("expected")?
+        .trim_end_matches('\n')
+        .replace("{dir}", dir_str);
     if expected.is_empty() {
         return Err("`expected` is empty".into());
     }

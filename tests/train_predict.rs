@@ -71,7 +71,10 @@ fn predict_applies_the_stored_standardisation() {
         "-o",
         out_csv.to_str().unwrap(),
     ]);
-    assert_eq!(std::fs::read_to_string(&out_csv).unwrap(), "y\n110\n70\n");
+    assert_eq!(
+        std::fs::read_to_string(&out_csv).unwrap(),
+        "predicted_y\n110\n70\n"
+    );
     // evaluate: targets 100 and 80 against predictions 110 and 70: RMSE = √((10² + 10²)/2) = 10.
     std::fs::write(&csv, "x,y\n10,100\n2,80\n").unwrap();
     let out = run(&["evaluate", &model, "--data", csv.to_str().unwrap()]);

@@ -42,11 +42,16 @@ pub enum FormatArg {
 
 /// Exit status 0 when every figure is right, 1 when some are not (2, via `main`, for bad input).
 pub fn run(args: Args) -> Result<ExitCode> {
-    for (flag, path) in [("--emit-spec", &args.emit_spec), ("--output", &args.output)] {
-        if let Some(p) = path {
-            super::check_output(flag, p)?;
-        }
+    let outputs: Vec<(&str, &std::path::Path)> =
+        [("--emit-spec", &args.emit_spec), ("--output", &args.output)]
+            .into_iter()
+            .filter_map(|(flag, p)| p.as_deref().map(|p| (flag, p)))
+            .collect();
+    let mut inputs = vec![("the notes", args.notes.as_path())];
+    if let Some(spec) = &args.spec {
+        inputs.push(("the spec", spec.as_path()));
     }
+    super::check_outputs(&outputs, &inputs)?;
     let spec = match &args.spec {
         Some(path) => Some(Spec::from_file(path)?),
         None => None,
@@ -103,13 +108,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// The notes as text: refuses a file too large to be notes, or one that is not UTF-8.
 fn read_notes(path: &std::path::Path) -> Result<String> {
     let file = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    if meta.is_dir() {
-        return Err(Error::File {
-            file,
-            message: "is a directory, expected a notes file".into(),
-        });
-    }
+    let meta = backprop::io::read::regular(path, "a notes file")?;
     if meta.len() > MAX_NOTES_BYTES as u64 {
         return Err(Error::File {
             file,
@@ -119,7 +118,7 @@ fn read_notes(path: &std::path::Path) -> Result<String> {
             ),
         });
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = backprop::io::read::bounded(path, "a notes file", MAX_NOTES_BYTES as u64)?;
     String::from_utf8(bytes).map_err(|e| Error::File {
         file,
         message: format!(

@@ -62,9 +62,9 @@ fn evaluate<F: Float>(model: &ModelFile<F>, args: &Args) -> Result<ExitCode> {
     let mut ws = Workspace::new(net, set.len().min(metrics::CHUNK));
     let m = metrics::evaluate(net, &set, &info, &mut ws);
     println!(
-        "{} ({} samples): loss {}{}",
+        "{} ({}): loss {}{}",
         args.data,
-        m.samples,
+        super::count(m.samples, "sample"),
         num(m.loss, 6),
         metric_text(&m, "")
     );

@@ -53,7 +53,12 @@ enum FormatArg {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(path) = &args.output {
-        super::check_output("-o", path)?;
+        let spec: Vec<(&str, &std::path::Path)> = args
+            .spec
+            .iter()
+            .map(|s| ("the spec", s.as_path()))
+            .collect();
+        super::check_outputs(&[("-o", path)], &spec)?;
     }
     let spec = match &args.spec {
         Some(path) => Spec::from_file(path)?,

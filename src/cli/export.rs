@@ -16,7 +16,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
-    super::check_output("-o", &args.output)?;
+    super::check_outputs(
+        &[("-o", &args.output)],
+        &[("the model", args.model.as_path())],
+    )?;
     let bytes = match model_file::load(&args.model)? {
         AnyModel::F32(m) => onnx_bytes(&m, &args.model)?,
         AnyModel::F64(m) => onnx_bytes(&m, &args.model)?,

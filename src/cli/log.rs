@@ -19,7 +19,9 @@ impl Log {
 
     /// Appends one line.
     pub fn line(&mut self, value: &serde_json::Value) -> Result<()> {
-        self.file.write(format!("{value}\n").as_bytes())
+        self.file.write(format!("{value}\n").as_bytes())?;
+        // Flushed line by line, so that `serve --logdir` shows a run while it trains.
+        self.file.flush()
     }
 
     /// Puts the log in place.

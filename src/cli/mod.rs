@@ -7,10 +7,14 @@ pub mod export;
 pub mod gradcheck;
 pub mod interrupt;
 pub mod log;
+pub mod message;
 pub mod plot;
 pub mod predict;
 pub mod progress;
 pub mod report;
+pub mod say;
+pub mod serve;
+pub mod thin;
 pub mod train;
 pub mod worked;
 
@@ -28,26 +32,18 @@ pub fn num(x: f64, sig: usize) -> String {
     }
 }
 
-/// Checks, before any work is done, that an output file can be written where the user asked:
-/// its folder exists and the path is not itself a folder. (`--save` after an hour of training
-/// must not fail on a typo in the folder name.)
-pub fn check_output(flag: &str, path: &std::path::Path) -> backprop::Result<()> {
-    let folder = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    if !folder.is_dir() {
-        return backprop::config_err!(
-            "{flag} {}: the folder {} does not exist",
-            path.display(),
-            folder.display()
-        );
-    }
-    if path.is_dir() {
-        return backprop::config_err!(
-            "{flag} {}: is a folder, expected a file name",
-            path.display()
-        );
-    }
-    Ok(())
+/// Checks, before any work is done, that an output file can be written where the user asked
+/// (see `backprop::io::output`): its folder exists, and it is absent or a regular file, not one
+/// of the command's `inputs`. (`--save` after an hour of training must not fail on a typo in
+/// the folder name, nor overwrite the data.)
+pub fn check_outputs(
+    outputs: &[(&str, &std::path::Path)],
+    inputs: &[(&str, &std::path::Path)],
+) -> backprop::Result<()> {
+    backprop::io::output::check_all(outputs, inputs)
+}
+
+/// `1 sample`, `2 samples`.
+pub fn count(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }

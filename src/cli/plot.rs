@@ -45,7 +45,7 @@ pub struct Figure<'a> {
 const FONT: &[u8] = include_bytes!("../../data/fonts/DejaVuSans.ttf");
 const PANEL: (u32, u32) = (520, 440);
 /// At most this many points per curve (longer runs are thinned evenly).
-const MAX_POINTS: usize = 2000;
+pub const MAX_POINTS: usize = 2000;
 /// Curves of at most this many points also mark each point.
 const MARKED: usize = 30;
 /// A loss axis turns logarithmic when its largest value is this many times its smallest.

@@ -30,7 +30,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(path) = &args.output {
-        super::check_output("-o", path)?;
+        let mut inputs = vec![("the model", args.model.as_path())];
+        if let Some(data) = &args.data {
+            inputs.push(("the data (--data)", Path::new(data)));
+        }
+        super::check_outputs(&[("-o", path)], &inputs)?;
     }
     match model_file::load(&args.model)? {
         AnyModel::F32(m) => predict(&m, &args),
@@ -50,7 +54,14 @@ fn predict<F: Float>(model: &ModelFile<F>, args: &Args) -> Result<ExitCode> {
         }
         (None, Some(path)) => {
             let table = data::read_csv(path, Path::new(""))?;
-            (info.csv_features(&table)?, true)
+            let features = info.csv_features(&table)?;
+            if data::checks::looks_headerless(&table) {
+                eprintln!(
+                    "note: {path} has no header (line 1 is all numbers): its columns are taken by position as {}",
+                    info.feature_names.join(",")
+                );
+            }
+            (features, true)
         }
         (None, None) => return config_err!("give --input \"…\" or --data FILE.csv"),
     };
@@ -65,6 +76,15 @@ fn predict<F: Float>(model: &ModelFile<F>, args: &Args) -> Result<ExitCode> {
     }
     info.unscale_outputs(&mut outputs);
     let width = net.outputs();
+    if let Some(k) = outputs.iter().position(|v| !v.is_finite()) {
+        return config_err!(
+            "{}: the model's output {} for sample {} is {}: an input far outside what it was trained on? (nothing written)",
+            args.model.display(),
+            k % width + 1,
+            k / width + 1,
+            outputs[k]
+        );
+    }
     if !as_table {
         let row = &outputs[..width];
         match &info.task {
@@ -93,17 +113,17 @@ fn predict<F: Float>(model: &ModelFile<F>, args: &Args) -> Result<ExitCode> {
         Task::Classification { classes } => std::iter::once("class".to_string())
             .chain(classes.iter().map(|c| format!("p_{c}")))
             .collect(),
-        Task::Regression { targets } => targets.clone(),
+        Task::Regression { targets } => targets.iter().map(|t| format!("predicted_{t}")).collect(),
     };
     csv.push_str(&csv_row(&header));
     for row in outputs.chunks_exact(width) {
         let fields: Vec<String> = match &info.task {
             Task::Classification { classes } => {
                 std::iter::once(classes[Task::class_of(row)].clone())
-                    .chain(Task::probabilities(row).iter().map(|p| p.to_string()))
+                    .chain(Task::probabilities(row).iter().map(|&p| field(p)))
                     .collect()
             }
-            Task::Regression { .. } => row.iter().map(|v| v.to_string()).collect(),
+            Task::Regression { .. } => row.iter().map(|&v| field(v)).collect(),
         };
         csv.push_str(&csv_row(&fields));
     }
@@ -115,6 +135,16 @@ fn predict<F: Float>(model: &ModelFile<F>, args: &Args) -> Result<ExitCode> {
         None => print!("{csv}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A number for the CSV: the shortest text that reads back as the same f64, with an exponent
+/// when it is very small or very large (`4.2235497410653464e-20`, not `0.0000…42`).
+fn field(v: f64) -> String {
+    if v == 0.0 || (1e-5..1e15).contains(&v.abs()) {
+        v.to_string()
+    } else {
+        format!("{v:e}")
+    }
 }
 
 /// One CSV line, quoting fields that need it.
@@ -152,8 +182,9 @@ fn parse_input(input: &str, inputs: usize) -> Result<Vec<f64>> {
         .collect::<Result<_>>()?;
     if values.len() != inputs {
         return config_err!(
-            "--input has {} values, expected {} (the model's inputs)",
+            "--input has {} value{}, expected {} (the model's inputs)",
             values.len(),
+            if values.len() == 1 { "" } else { "s" },
             inputs
         );
     }

@@ -4,6 +4,7 @@
 //! redrawn at most ten times a second, so a million tiny epochs cost next to nothing.
 
 use super::num;
+use super::say::say;
 use backprop::{EpochReport, Metrics, StepProgress};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -133,8 +134,8 @@ impl Progress {
             (self.line_start, self.line_samples) = (now, 0);
             let line = epoch_line(r, rate);
             match &self.bars {
-                Some((multi, _, _)) => multi.suspend(|| println!("{line}")),
-                None => println!("{line}"),
+                Some((multi, _, _)) => multi.suspend(|| say!("{line}")),
+                None => say!("{line}"),
             }
         }
     }

@@ -1,5 +1,6 @@
 //! Tables the `train` and `evaluate` commands print.
 
+use super::say::say;
 use backprop::metrics::Confusion;
 
 /// The per-class precision / recall table of a classifier.
@@ -10,13 +11,16 @@ pub fn per_class_table(classes: &[String], c: &Confusion) {
         .max()
         .unwrap_or(5)
         .max(5);
-    println!(
+    say!(
         "  {:<width$}  {:>9}  {:>9}  {:>7}",
-        "class", "precision", "recall", "samples"
+        "class",
+        "precision",
+        "recall",
+        "samples"
     );
     let show = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.4}"));
     for (k, name) in classes.iter().enumerate() {
-        println!(
+        say!(
             "  {:<width$}  {:>9}  {:>9}  {:>7}",
             name,
             show(c.precision(k)),

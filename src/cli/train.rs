@@ -4,6 +4,8 @@ use super::interrupt;
 use super::log::Log;
 use super::plot::{self, Figure, Point};
 use super::progress::{metric_text, Progress};
+use super::say::say;
+use super::thin::Thinned;
 use super::{num, report};
 use backprop::interop::tensorboard::EventWriter;
 use backprop::io::atomic::write_atomically;
@@ -93,16 +95,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.checkpoint_every == Some(0) {
         return config_err!("--checkpoint-every is 0, expected at least 1 epoch");
     }
-    for (flag, path) in [
-        ("--save", &args.save),
-        ("--log", &args.log),
-        ("--plot", &args.plot),
-        ("--export", &args.export),
-    ] {
-        if let Some(path) = path {
-            super::check_output(flag, path)?;
-        }
-    }
+    check_outputs(&spec, &args)?;
     if let Some(path) = &args.plot {
         plot::check_path(path)?;
     }
@@ -129,6 +122,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
 
 fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     interrupt::install()?;
+    super::say::keep_going_on_closed_pipe();
     let base = args.spec.parent().unwrap_or(Path::new(""));
     let spec_name = args.spec.display().to_string();
     let Prepared {
@@ -176,6 +170,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         return config_err!("--stop-after is 0, expected at least 1 epoch");
     }
     let first = trainer.epochs_done();
+    let first_step = trainer.steps_done();
     let mut observer = Observer {
         args,
         info: &info,
@@ -186,7 +181,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
             .as_deref()
             .map(|dir| events(dir, &args.spec))
             .transpose()?,
-        history: Vec::new(),
+        history: Thinned::new(plot::MAX_POINTS),
     };
     // The log and the plot cover the whole run: the epochs of the runs resumed first.
     for r in &trainer.history {
@@ -236,22 +231,26 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         train: &train,
         test: test.as_ref(),
     };
-    run.summary(first, last, start.elapsed().as_secs_f64());
-    let (final_name, final_metrics, confusion) = run.final_figures();
+    let seconds = start.elapsed().as_secs_f64();
+    // Saved before anything is reported: output into a closed pipe never loses the model.
     if let Some(path) = &args.save {
         save(path, &net, &trainer, &info)?;
-        println!("saved {}", path.display());
+    }
+    run.summary((first, first_step), last, seconds);
+    let (final_name, final_metrics, confusion) = run.final_figures();
+    if let Some(path) = &args.save {
+        say!("saved {}", path.display());
     }
     if let Some(log) = log {
         run.finish_log(log, test.as_ref().map(|_| final_metrics))?;
     }
     if let Some(path) = &args.export {
         write_atomically(path, &backprop::interop::onnx::to_onnx(&net, &info))?;
-        println!("exported {}", path.display());
+        say!("exported {}", path.display());
     }
     if let Some(path) = &args.plot {
-        run.plot(path, &history, final_name, confusion.as_ref())?;
-        println!("plotted {}", path.display());
+        run.plot(path, history.points(), final_name, confusion.as_ref())?;
+        say!("plotted {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -289,12 +288,12 @@ impl Stopped {
             format!("after epoch {epoch}")
         };
         match &args.save {
-            Some(path) => println!(
+            Some(path) => say!(
                 "interrupted {place}; saved {} (continue with --resume {})",
                 path.display(),
                 path.display()
             ),
-            None => println!("interrupted {place} (nothing saved: no --save)"),
+            None => say!("interrupted {place} (nothing saved: no --save)"),
         }
         Ok(ExitCode::from(interrupt::EXIT_STATUS))
     }
@@ -311,19 +310,31 @@ struct Run<'a, F> {
 
 impl<F: Float> Run<'_, F> {
     /// `trained N epochs (…)` and the last validation figures.
-    fn summary(&self, first: usize, last: Option<EpochReport>, seconds: f64) {
-        let done = self.trainer.epochs_done() - first;
-        println!(
-            "trained {done} epoch{} ({} steps, batch {}) in {seconds:.3} s; last epoch's loss {}",
+    fn summary(&self, first: (usize, u64), last: Option<EpochReport>, seconds: f64) {
+        let t = self.trainer;
+        let done = t.epochs_done() - first.0;
+        let steps = t.steps_done() - first.1;
+        let resumed = if first.0 > 0 {
+            format!(
+                " (epochs {}–{} after --resume; {} steps in all)",
+                first.0 + 1,
+                t.epochs_done(),
+                t.steps_done()
+            )
+        } else {
+            String::new()
+        };
+        say!(
+            "trained {done} epoch{} ({steps} step{}, batch {}){resumed} in {seconds:.3} s; last epoch's loss {}",
             if done == 1 { "" } else { "s" },
-            self.trainer.steps_done(),
-            self.trainer.batch_size,
+            if steps == 1 { "" } else { "s" },
+            t.batch_size,
             last.map_or("-".to_string(), |r| num(r.train_loss, 6)),
         );
         if let Some(v) = last.and_then(|r| r.validation) {
-            println!(
-                "validation ({} samples): loss {}{}",
-                v.samples,
+            say!(
+                "validation ({}): loss {}{}",
+                super::count(v.samples, "sample"),
                 num(v.loss, 6),
                 metric_text(&v, "")
             );
@@ -339,9 +350,9 @@ impl<F: Float> Run<'_, F> {
         };
         let mut ws = Workspace::new(self.net, set.len().min(metrics::CHUNK));
         let m = metrics::evaluate(self.net, set, self.info, &mut ws);
-        println!(
-            "{name} ({} samples): loss {}{}",
-            m.samples,
+        say!(
+            "{name} ({}): loss {}{}",
+            super::count(m.samples, "sample"),
             num(m.loss, 6),
             metric_text(&m, "")
         );
@@ -405,7 +416,7 @@ struct Observer<'a> {
     progress: Progress,
     log: Option<Log>,
     events: Option<EventWriter>,
-    history: Vec<Point>,
+    history: Thinned<Point>,
 }
 
 /// A TensorBoard event file in `dir`, starting with the spec's text.
@@ -520,6 +531,49 @@ impl Observer<'_> {
     }
 }
 
+/// Refuses, before the training, outputs that are not regular files, that are one of the run's
+/// inputs (the spec, its data files; the --resume model, except for --save, which continues
+/// it), or that name the same file twice.
+fn check_outputs(spec: &Spec, args: &Args) -> Result<()> {
+    let base = args.spec.parent().unwrap_or(Path::new(""));
+    let mut inputs: Vec<(&str, PathBuf)> = vec![("the spec", args.spec.clone())];
+    if let Some(d) = &spec.data {
+        for (what, path) in [
+            ("the data ([data] path)", &d.path),
+            ("the labels ([data] labels)", &d.labels),
+            ("the test data ([data] test_path)", &d.test_path),
+            ("the test labels ([data] test_labels)", &d.test_labels),
+        ] {
+            if let Some(p) = path.as_deref().filter(|p| !p.starts_with("builtin:")) {
+                inputs.push((what, base.join(p)));
+            }
+        }
+    }
+    let inputs: Vec<(&str, &Path)> = inputs.iter().map(|(w, p)| (*w, p.as_path())).collect();
+    let mut with_resume = inputs.clone();
+    if let Some(r) = &args.resume {
+        with_resume.push(("the --resume model", r.as_path()));
+    }
+    let outputs: Vec<(&str, &Path)> = [
+        ("--save", &args.save),
+        ("--log", &args.log),
+        ("--plot", &args.plot),
+        ("--export", &args.export),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.as_deref().map(|p| (flag, p)))
+    .collect();
+    for output in &outputs {
+        let against = if output.0 == "--save" {
+            &inputs
+        } else {
+            &with_resume
+        };
+        super::check_outputs(&[*output], against)?;
+    }
+    super::check_outputs(&outputs, &[])
+}
+
 /// `("val_accuracy", value)` or `("val_rmse", value)` for a log line.
 fn metric_key(prefix: &str, info: &DataInfo, m: Option<&Metrics>) -> (String, Option<f64>) {
     match info.task {
@@ -564,18 +618,30 @@ fn resume<F: Float>(
     let saved = &model.network;
     if saved.inputs != net.inputs || saved.layers != net.layers || saved.loss != net.loss {
         return config_err!(
-            "{}: its network ({} inputs, {} layers, loss {}) is not the spec's ({} inputs, {} layers, loss {})",
+            "{}: its network ({}) is not the spec's ({})",
             path.display(),
-            saved.inputs,
-            saved.layers.len(),
-            saved.loss.name(),
-            net.inputs,
-            net.layers.len(),
-            net.loss.name()
+            describe(saved),
+            describe(net)
+        );
+    }
+    // Another seed draws another split and order: the test rows would be trained on.
+    if let Some(seed) = model.training_seed().filter(|&s| s != trainer.seed()) {
+        return config_err!(
+            "{}: the run was trained with seed {seed} (its split and shuffling), but the spec's seed is {}; expected the same seed ([training] seed = {seed} or --seed {seed})",
+            path.display(),
+            trainer.seed()
         );
     }
     let saved_info = model.data_info().map_err(in_file)?;
-    if saved_info.feature_names != info.feature_names || saved_info.task != info.task {
+    // Inline rows have no names (`i1, i2, …` are made up; older files said `x1, x2, …`).
+    let inline = *info == DataInfo::unnamed(net.loss, net.inputs, net.outputs());
+    let same_task = match (&saved_info.task, &info.task) {
+        (Task::Regression { .. }, Task::Regression { .. }) => {
+            inline || saved_info.task == info.task
+        }
+        _ => saved_info.task == info.task,
+    };
+    if (!inline && saved_info.feature_names != info.feature_names) || !same_task {
         return config_err!(
             "{}: it was trained on other data (other feature columns or classes) than the spec's",
             path.display()
@@ -586,6 +652,34 @@ fn resume<F: Float>(
     trainer.restore(state, optimizer).map_err(in_file)?;
     (trainer.history, trainer.best_params) = model.run_history().map_err(in_file)?;
     Ok(())
+}
+
+/// `2-3-1, sigmoid/sigmoid, shared biases in layer 2, loss half_sse`: enough to tell two
+/// networks apart when they differ in anything [`resume`] compares.
+fn describe<F: Float>(net: &Network<F>) -> String {
+    let widths: Vec<String> = std::iter::once(net.inputs)
+        .chain(net.layers.iter().map(|l| l.units))
+        .map(|u| u.to_string())
+        .collect();
+    let activations: Vec<&str> = net.layers.iter().map(|l| l.activation.name()).collect();
+    let shared: Vec<String> = net
+        .layers
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.bias == backprop::BiasKind::Shared)
+        .map(|(k, _)| (k + 1).to_string())
+        .collect();
+    format!(
+        "{}, {}{}, loss {}",
+        widths.join("-"),
+        activations.join("/"),
+        if shared.is_empty() {
+            String::new()
+        } else {
+            format!(", shared biases in layer {}", shared.join(", "))
+        },
+        net.loss.name()
+    )
 }
 
 /// A model file of one dtype seen as `ModelFile<F>` (the caller checked the dtype matches).

@@ -1,6 +1,7 @@
 //! Class labels → target rows: one-hot rows, one column per class, or (for two classes and one
 //! sigmoid output) the class index 0 or 1.
 
+use crate::data::checks;
 use crate::data::csv;
 use crate::error::{Error, Result};
 
@@ -18,6 +19,9 @@ pub fn encode_classes(
         file: file.to_string(),
         message,
     };
+    for (place, label) in labels {
+        checks::label_present(place, label, file)?;
+    }
     let classes: Vec<String> = match fixed {
         Some(c) => c.to_vec(),
         None => {
@@ -30,6 +34,7 @@ pub fn encode_classes(
             distinct
         }
     };
+    checks::at_least_two_classes(&classes, file)?;
     let k = classes.len();
     let one_hot = outputs == k;
     if !(one_hot || outputs == 1 && k == 2) {

@@ -50,6 +50,17 @@ impl CsvTable {
                 k + 1
             )));
         }
+        let mut seen = std::collections::HashMap::with_capacity(header.len());
+        for (k, h) in header.iter().enumerate() {
+            if let Some(first) = seen.insert(h.as_str(), k) {
+                return Err(err(format!(
+                    "line 1: columns {} and {} are both named `{h}`; expected distinct column names",
+                    first + 1,
+                    k + 1
+                )));
+            }
+        }
+        drop(seen);
         // Line numbers from byte offsets (the reader does not count the empty lines it skips).
         let mut counted = (0usize, 1u64);
         // A record's position may be the start of the empty lines before it: skip those.
@@ -99,9 +110,7 @@ impl CsvTable {
     pub fn read(path: &std::path::Path) -> Result<CsvTable> {
         // Fields as strings, then numbers and a dataset: measured at ~11 bytes of memory per
         // byte of CSV (10 MB of numbers, 113 MB resident), so 16 is the estimate.
-        let size = std::fs::metadata(path)
-            .map_err(|e| Error::io(path, e))?
-            .len() as u128;
+        let size = crate::io::read::regular(path, "a CSV file")?.len() as u128;
         crate::io::limits::check_file(
             path.display(),
             &format!(
@@ -110,8 +119,28 @@ impl CsvTable {
             ),
             size * 16,
         )?;
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::io::read::text_within_memory(path, "a CSV file", 16)?;
         CsvTable::parse(&text, &path.display().to_string())
+    }
+
+    /// The indices of the columns named `names` (one pass over the header, so that a header of
+    /// a million columns is looked up in linear time).
+    pub fn columns(&self, names: &[String]) -> Result<Vec<usize>> {
+        let index: std::collections::HashMap<&str, usize> = self
+            .header
+            .iter()
+            .enumerate()
+            .map(|(k, h)| (h.as_str(), k))
+            .collect();
+        names
+            .iter()
+            .map(|n| {
+                index
+                    .get(n.as_str())
+                    .copied()
+                    .map_or_else(|| self.column(n), Ok)
+            })
+            .collect()
     }
 
     /// The index of the column named `name`.

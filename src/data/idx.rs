@@ -42,9 +42,12 @@ pub fn read_images(images: &Path) -> Result<IdxImages> {
 /// CSV table is not).
 pub fn looks_like_idx(path: &Path) -> bool {
     let mut start = [0u8; 4];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut start))
-        .is_ok_and(|_| start[..2] == [0x1f, 0x8b] || start == [0, 0, 8, 3])
+    crate::io::read::is_regular(path)
+        && std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut start))
+            .is_ok_and(|_| {
+                start[..2] == [0x1f, 0x8b] || start == [0, 0, 8, 3] || start == [0, 0, 8, 1]
+            })
 }
 
 /// Parses the (decompressed) bytes of an images file and a labels file; the names are for
@@ -104,14 +107,17 @@ fn parse_images(images: &[u8], images_name: &str) -> Result<IdxImages> {
 /// Reads a file whole, gunzipping it when it starts with the gzip magic bytes.
 /// Neither the file nor what it inflates to may pass the memory limit.
 fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, e))?
-        .len();
+    let size = crate::io::read::regular(path, "an IDX file")?.len();
     crate::io::limits::check_file(path.display(), "reading this file", size as u128)?;
-    let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let raw = crate::io::read::within_memory(path, "an IDX file", 1)?;
     if raw.starts_with(&[0x1f, 0x8b]) {
         let limit = crate::io::limits::memory_limit()?;
-        let mut out = Vec::new();
+        // The gzip trailer's ISIZE (the inflated size mod 2³², exact for one member under
+        // 4 GiB) sizes the buffer once: growing it by doubling could need twice the data.
+        let isize = raw.len().checked_sub(4).map_or(0, |at| {
+            u32::from_le_bytes(raw[at..].try_into().expect("4 bytes"))
+        });
+        let mut out = Vec::with_capacity((isize as u64).min(limit.bytes) as usize);
         flate2::read::MultiGzDecoder::new(&raw[..])
             .take(limit.bytes.saturating_add(1))
             .read_to_end(&mut out)
@@ -142,6 +148,11 @@ fn header(bytes: &[u8], name: &str, dims: usize, what: &str) -> Result<Vec<usize
         message,
     };
     let header_len = 4 + 4 * dims;
+    if dims == 3 && bytes.starts_with(&[0, 0, 8, 1]) {
+        return Err(err(
+            "this is an IDX labels file (magic number 0x00000801), expected an images file (0x00000803): a labels file goes with --labels (or `labels` in [data])".into(),
+        ));
+    }
     if bytes.len() < header_len {
         return Err(err(format!(
             "truncated: {} bytes, expected an IDX {what} header of {header_len} bytes",

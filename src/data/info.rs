@@ -2,6 +2,7 @@
 //! of the feature and target columns, the standardisation statistics. A model file keeps it
 //! ([`crate::model_file`]).
 
+use crate::data::checks;
 use crate::data::classes::{encode_classes, idx_label_places};
 use crate::data::csv::{self, CsvTable};
 use crate::data::idx;
@@ -27,14 +28,20 @@ pub struct DataInfo {
 }
 
 impl DataInfo {
-    /// For data without names (inline rows, or a model file without data metadata).
+    /// For data without names (inline rows, or a model file without data metadata): features
+    /// `i1, i2, …` and targets `target` (or `target1, target2, …`), as the seed notes and
+    /// `builtin:worked_example` name them.
     pub fn unnamed(loss: Loss, inputs: usize, outputs: usize) -> DataInfo {
         let numbered = |prefix: &str, n: usize| (1..=n).map(|k| format!("{prefix}{k}")).collect();
         let (task, target_names) = if Task::classifies(loss) {
             let classes = (0..outputs.max(2)).map(|k| k.to_string()).collect();
             (Task::Classification { classes }, vec!["label".to_string()])
         } else {
-            let targets: Vec<String> = numbered("t", outputs);
+            let targets: Vec<String> = if outputs == 1 {
+                vec!["target".to_string()]
+            } else {
+                numbered("target", outputs)
+            };
             (
                 Task::Regression {
                     targets: targets.clone(),
@@ -44,59 +51,75 @@ impl DataInfo {
         };
         DataInfo {
             task,
-            feature_names: numbered("x", inputs),
+            feature_names: numbered("i", inputs),
             target_names,
             features: None,
             targets: None,
         }
     }
 
-    /// The feature columns of a CSV table, by name (or, when the table lacks the names, all its
-    /// columns but the target columns, in order, if their number is right): raw `[rows × inputs]`.
+    /// The feature columns of a CSV table, by name; a headerless table (line 1 all numbers)
+    /// must have exactly the model's features, in order: raw `[rows × inputs]`.
     pub fn csv_features(&self, table: &CsvTable) -> Result<Vec<f64>> {
-        let by_name: Option<Vec<usize>> = self
-            .feature_names
-            .iter()
-            .map(|n| table.header.iter().position(|h| h == n))
-            .collect();
-        let columns = match by_name {
-            Some(c) => c,
-            None => {
-                let rest: Vec<usize> = (0..table.header.len())
-                    .filter(|&c| !self.target_names.contains(&table.header[c]))
-                    .collect();
-                if rest.len() != self.feature_names.len() {
-                    let missing: Vec<&String> = self
-                        .feature_names
-                        .iter()
-                        .filter(|n| !table.header.contains(n))
-                        .collect();
-                    return Err(Error::File {
-                        file: table.file.clone(),
-                        message: format!(
-                            "no column named `{}` ({} of the model's {} features missing; was the model trained on other data?), and its {} other columns cannot stand in for them in order; expected the columns {}",
-                            missing[0],
-                            missing.len(),
-                            self.feature_names.len(),
-                            rest.len(),
-                            csv::quoted_list(&self.feature_names)
-                        ),
-                    });
-                }
-                rest
+        let n = self.feature_names.len();
+        if checks::looks_headerless(table) {
+            let t = checks::without_header(table);
+            let width = t.header.len();
+            if width != n && width != n + self.target_names.len() {
+                return Err(Error::File {
+                    file: table.file.clone(),
+                    message: format!(
+                        "no header (line 1 is all numbers) and {width} columns, expected {n} (the model's features {}, in order)",
+                        csv::quoted_list(&self.feature_names)
+                    ),
+                });
             }
-        };
+            return t.numbers(&(0..n).collect::<Vec<_>>());
+        }
+        let columns = table.columns(&self.feature_names).map_err(|_| {
+            let missing: Vec<&String> = self
+                .feature_names
+                .iter()
+                .filter(|f| !table.header.contains(f))
+                .collect();
+            Error::File {
+                file: table.file.clone(),
+                message: format!(
+                    "no column named `{}` ({} of the model's {n} features missing; was the model trained on other data?); the header has {}, expected the columns {}",
+                    missing.first().map_or("?", |m| m.as_str()),
+                    missing.len(),
+                    csv::quoted_list(&table.header),
+                    csv::quoted_list(&self.feature_names)
+                ),
+            }
+        })?;
         table.numbers(&columns)
     }
 
     /// The targets of a labelled CSV table, encoded for the network (one-hot classes, or raw
     /// values for regression — not standardised): `[rows × outputs]`.
     pub fn csv_targets(&self, table: &CsvTable, outputs: usize) -> Result<Vec<f64>> {
-        let columns = self
-            .target_names
-            .iter()
-            .map(|n| table.column(n))
-            .collect::<Result<Vec<_>>>()?;
+        let positional;
+        let (table, columns) = if checks::looks_headerless(table) {
+            // Headerless: the features, then the targets, in the model's order.
+            positional = checks::without_header(table);
+            let n = self.feature_names.len();
+            let width = n + self.target_names.len();
+            if positional.header.len() != width {
+                return Err(Error::File {
+                    file: table.file.clone(),
+                    message: format!(
+                        "no header (line 1 is all numbers) and {} columns, expected {width} (the model's features {}, then {})",
+                        positional.header.len(),
+                        csv::quoted_list(&self.feature_names),
+                        csv::quoted_list(&self.target_names)
+                    ),
+                });
+            }
+            (&positional, (n..width).collect())
+        } else {
+            (table, table.columns(&self.target_names)?)
+        };
         match &self.task {
             Task::Regression { .. } => table.numbers(&columns),
             Task::Classification { classes } => {

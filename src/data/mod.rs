@@ -5,6 +5,7 @@
 //! `io` (size limits), nothing above them.
 
 pub mod builtin;
+pub mod checks;
 pub mod classes;
 pub mod config;
 pub mod csv;

@@ -3,6 +3,7 @@
 //! datasets and the [`DataInfo`] that a model file keeps so that `predict` reads and scales
 //! data the same way).
 
+use crate::data::checks;
 use crate::data::config::DataSpec;
 use crate::data::csv;
 use crate::data::dataset::Dataset;
@@ -61,6 +62,8 @@ pub fn prepare<F: Float>(
         });
     }
     let table = load_table(data, base, loss, outputs, false, None)?;
+    let file_of = |p: &Option<String>| p.clone().unwrap_or_default();
+    checks::magnitudes(&table, &file_of(&data.path))?;
     if table.feature_names.len() != inputs {
         return Err(Error::Config(format!(
             "data: {} has {} feature columns ({}), but `inputs` is {}",
@@ -74,6 +77,10 @@ pub fn prepare<F: Float>(
         Some(_) => Some(load_table(data, base, loss, outputs, true, Some(&table))?),
         None => None,
     };
+    if let Some(t) = &test_table {
+        checks::same_shape(&table, t, &file_of(&data.test_path))?;
+        checks::magnitudes(t, &file_of(&data.test_path))?;
+    }
     let parts = split::split(
         table.rows(),
         data.validation_fraction(),

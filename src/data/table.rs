@@ -6,6 +6,7 @@
 //! `half_sse` or `mse`) gets the target columns' numbers.
 
 use crate::data::builtin;
+use crate::data::checks;
 use crate::data::classes::{encode_classes, idx_label_places};
 use crate::data::config::DataSpec;
 use crate::data::csv::{self, CsvTable};
@@ -80,6 +81,10 @@ pub fn load_table(
         (data.path.as_deref(), data.labels.as_deref())
     };
     let path = path.ok_or_else(|| Error::Config("data: no `path` to read".into()))?;
+    checks::path_given(if test { "test_path" } else { "path" }, path)?;
+    if let Some(l) = labels {
+        checks::path_given(if test { "test_labels" } else { "labels" }, l)?;
+    }
     let fixed_classes = known
         .and_then(|t| t.task.classes().map(|c| c.to_vec()))
         .or_else(|| data.classes.clone());
@@ -147,14 +152,12 @@ fn load_csv(
     wanted: &Wanted,
 ) -> Result<Table> {
     let csv = read_csv(path, base)?;
+    checks::has_header(&csv)?;
     let target_names = match &data.target {
         Some(t) => t.names(),
         None => vec![csv.header.last().expect("a header").clone()],
     };
-    let target_columns = target_names
-        .iter()
-        .map(|n| csv.column(n))
-        .collect::<Result<Vec<_>>>()?;
+    let target_columns = csv.columns(&target_names)?;
     let feature_names: Vec<String> = match known {
         Some(t) => t.feature_names.clone(),
         None => csv
@@ -165,10 +168,7 @@ fn load_csv(
             .map(|(_, h)| h.clone())
             .collect(),
     };
-    let feature_columns = feature_names
-        .iter()
-        .map(|n| csv.column(n))
-        .collect::<Result<Vec<_>>>()?;
+    let feature_columns = csv.columns(&feature_names)?;
     if feature_columns.is_empty() {
         return Err(Error::File {
             file: csv.file.clone(),
@@ -179,7 +179,8 @@ fn load_csv(
     let (targets, task) = if Task::classifies(wanted.loss) {
         csv_classes(&csv, &target_columns, wanted)?
     } else {
-        csv_values(&csv, &target_columns, &target_names, wanted.outputs)?
+        csv_values(&csv, &target_columns, &target_names, wanted.outputs)
+            .map_err(|e| checks::hint_classifier(e, wanted.loss))?
     };
     Ok(Table {
         features,

@@ -94,7 +94,7 @@ impl Derivation {
         let net = spec.network::<f64>()?;
         let Some((x, t, n)) = spec.inline_data()? else {
             return Err(Error::Config(
-                "explain needs inline [data] (inputs and targets) in the spec: the step is worked on its first batch".into(),
+                "explain and check need inline [data] (inputs and targets) in the spec: the step is worked by hand on its first batch (a data file is for `train`)".into(),
             ));
         };
         let samples: Vec<usize> = match sample {

@@ -69,20 +69,30 @@ pub fn document(d: &Derivation) -> Value {
         })
         .collect();
     let o = &d.optimizer;
+    // Only the hyper-parameters the optimizer uses.
+    let optimizer = match o.kind {
+        crate::OptimizerKind::Sgd => json!({
+            "kind": o.kind.name(), "learning_rate": o.learning_rate,
+        }),
+        crate::OptimizerKind::Momentum => json!({
+            "kind": o.kind.name(), "learning_rate": o.learning_rate, "momentum": o.momentum,
+        }),
+        crate::OptimizerKind::Adam | crate::OptimizerKind::Adamw => json!({
+            "kind": o.kind.name(), "learning_rate": o.learning_rate,
+            "beta1": o.beta1, "beta2": o.beta2, "eps": o.eps,
+        }),
+        crate::OptimizerKind::Rmsprop => json!({
+            "kind": o.kind.name(), "learning_rate": o.learning_rate,
+            "alpha": o.alpha, "eps": o.eps, "momentum": o.momentum,
+        }),
+    };
     json!({
         "network": {
             "inputs": d.inputs,
             "layers": layers,
             "loss": d.loss.name(),
         },
-        "optimizer": {
-            "kind": o.kind.name(),
-            "learning_rate": o.learning_rate,
-            "momentum": o.momentum,
-            "beta1": o.beta1,
-            "beta2": o.beta2,
-            "eps": o.eps,
-        },
+        "optimizer": optimizer,
         "samples": d.samples,
         "quantities": quantities,
     })

@@ -83,8 +83,18 @@ impl<F: Float> Network<F> {
         let output = layers.last().expect("non-empty").activation;
         if let Some(required) = loss.required_activation() {
             if output != required {
+                // The loss that does fit this output, when there is one.
+                let other = match (loss, output) {
+                    (Loss::CrossEntropy, crate::Activation::Sigmoid) => {
+                        "loss `bce` for sigmoid outputs, or `half_sse`/`mse`"
+                    }
+                    (Loss::Bce, crate::Activation::Softmax) => {
+                        "loss `cross_entropy` for a softmax output, or `half_sse`/`mse`"
+                    }
+                    _ => "loss `half_sse`/`mse`",
+                };
                 return Err(Error::Config(format!(
-                    "loss `{}` needs a {} output layer, but layer {} uses {} (use {} there, or loss `half_sse`/`mse`)",
+                    "loss `{}` needs a {} output layer, but layer {} uses {} (use {} there, or {other})",
                     loss.name(),
                     required.name(),
                     layers.len(),

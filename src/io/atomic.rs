@@ -20,6 +20,9 @@ impl AtomicFile {
     /// Starts writing `path` (first removing the temporaries of earlier writers of it that
     /// were killed mid-write).
     pub fn create(path: &Path) -> Result<AtomicFile> {
+        // A symbolic link is written through: the file it names is replaced, the link stays.
+        let target = super::output::final_target(path);
+        let path = target.as_path();
         let tmp = temporary_path(path)?;
         remove_stale_temporaries(path, &folder(&tmp));
         let file = File::create(&tmp).map_err(|e| Error::io(path, e))?;
@@ -39,6 +42,13 @@ impl AtomicFile {
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
         let out = self.out.as_mut().expect("open until commit");
         out.write_all(bytes).map_err(|e| Error::io(&self.path, e))
+    }
+
+    /// Hands what was written so far to the operating system (a reader of the temporary file,
+    /// such as `serve --logdir`, sees it), without putting the file in place.
+    pub fn flush(&mut self) -> Result<()> {
+        let out = self.out.as_mut().expect("open until commit");
+        out.flush().map_err(|e| Error::io(&self.path, e))
     }
 
     /// Puts the file in place: flush, fsync, rename over the target, fsync of the folder.
@@ -101,16 +111,10 @@ fn folder(path: &Path) -> PathBuf {
     }
 }
 
-/// The temporary file beside `path` that a write goes through: `.NAME.tmp-PID`.
+/// The temporary file beside `path` that a write goes through: `.NAME.tmp-PID`, always a
+/// name that fits (see [`super::output::temporary_prefix`]).
 fn temporary_path(path: &Path) -> Result<PathBuf> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Config(format!("{}: not a file name", path.display())))?;
-    Ok(folder(path).join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    )))
+    super::output::temporary_path(path)
 }
 
 /// Removes the temporary files an earlier writer of `path` left when it was killed mid-write:
@@ -118,7 +122,7 @@ fn temporary_path(path: &Path) -> Result<PathBuf> {
 /// elsewhere nothing is removed).
 fn remove_stale_temporaries(path: &Path, dir: &Path) {
     let Some(name) = path.file_name() else { return };
-    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    let prefix = super::output::temporary_prefix(name);
     if !Path::new("/proc/self").exists() {
         return;
     }

@@ -348,6 +348,11 @@ impl<F: Float> Trainer<F> {
         r
     }
 
+    /// The seed of the shuffles (and, in a spec, of the initialisation and the split).
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// Takes up a saved run: its state and its optimizer's state (moments, step count). The
     /// optimizer's hyper-parameters stay this trainer's. Errors are `Error::Config` (the caller
     /// adds the file name).
