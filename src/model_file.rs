@@ -190,7 +190,10 @@ impl<F: Float> ModelFile<F> {
     /// Keeps a run: the trainer's optimizer (hyper-parameters and state) and its
     /// [`TrainingState`] (metadata `training`).
     pub fn store_training(&mut self, trainer: &Trainer<F>) {
-        self.optimizer = Some(trainer.optimizer.clone());
+        // The optimizer's state, with the configured learning rate (not the last scheduled one).
+        let mut optimizer = trainer.optimizer.clone();
+        optimizer.config.learning_rate = trainer.base_learning_rate();
+        self.optimizer = Some(optimizer);
         let s = &trainer.state;
         let state = serde_json::json!({
             "epoch": s.epochs_done,

@@ -3,7 +3,7 @@
 
 use crate::config_err;
 pub use crate::data::config::{DataSpec, InlineData, TargetColumns};
-use crate::data::{self, DataShape, Prepared};
+use crate::data::{self, DataShape, Pick, Prepared, StepRows};
 use crate::engine::activation::Activation;
 use crate::engine::float::{Dtype, Float};
 pub use crate::engine::init::Init;
@@ -522,6 +522,17 @@ impl Spec {
             .as_ref()
             .ok_or_else(|| Error::Config("no [data] to train on".into()))?;
         data::prepare(data, self.data_shape(), self.training.seed, base)
+    }
+
+    /// The training rows a written-out step works on (see [`crate::data::batch`]): after
+    /// [`Spec::prepare`] (paths relative to `base`), the rows `pick` names.
+    pub fn step_rows(&self, base: &std::path::Path, pick: Pick) -> Result<StepRows> {
+        let data = self
+            .data
+            .as_ref()
+            .ok_or_else(|| Error::Config("no [data] to work a step on".into()))?;
+        let prepared = self.prepare::<f64>(base)?;
+        StepRows::pick(&prepared, pick, data.path.as_deref(), data.standardize())
     }
 }
 

@@ -201,3 +201,20 @@ fn the_same_seed_gives_the_same_model_and_another_seed_another() {
     assert_eq!(a.tensors, b.tensors, "the same standardisation");
     assert_ne!(a.network.params, c.network.params);
 }
+
+/// The model file keeps the spec's learning rate (0.01), not the last scheduled one: after 8
+/// cosine epochs the optimizer ran epoch 8 at ½·0.01·(1 + cos(π·7/8)) ≈ 0.00038.
+#[test]
+fn the_model_file_keeps_the_configured_learning_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec.toml");
+    std::fs::write(&spec, SPEC).unwrap();
+    let model = dir.path().join("m.safetensors");
+    train(&spec, &["--save", model.to_str().unwrap()]);
+    let last = 0.5 * 0.01 * (1.0 + (std::f64::consts::PI * 7.0 / 8.0).cos());
+    assert!(last < 0.001);
+    let AnyModel::F64(m) = model_file::load(&model).unwrap() else {
+        panic!("f64 model")
+    };
+    assert_eq!(m.optimizer.unwrap().config.learning_rate, 0.01);
+}

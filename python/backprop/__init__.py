@@ -4,7 +4,7 @@ that shows its work.
 - ``MLPClassifier``, ``MLPRegressor``: scikit-learn estimators (``fit``, ``predict``, …).
 - ``Network``: a network from a spec (``Network.from_spec``) or a model file (``load``), with
   ``train``, ``predict``, ``save`` and ``explain`` (one training step written out).
-- ``check(notes, spec=None)``: marks a learner's hand calculation of a step.
+- ``check(notes, spec=None)``: marks a learner's notes of a step as written.
 
 numpy in and out: float32 or float64, C or Fortran order (lists and DataFrames through numpy).
 Training releases the GIL; Ctrl-C stops it after the current step (``KeyboardInterrupt``),

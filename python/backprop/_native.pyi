@@ -95,18 +95,30 @@ class Explanation:
     def to_dot(self) -> str: ...
 
 class CheckResult:
-    """The verdicts on a learner's notes; Jupyter shows the notes marked in place."""
+    """A learner's notes marked as written (``backprop check``); Jupyter shows them marked in place."""
 
-    summary: str
-    correct: int
-    slips: int
-    carried: int
     @property
     def all_correct(self) -> bool: ...
     @property
-    def marks(self) -> list[dict[str, Any]]: ...
+    def claims(self) -> list[dict[str, Any]]:
+        """One dict per figure, as the JSON record: ``line``, ``written``, ``value``, ``named``,
+        ``quantity``, ``identified_by``, ``verdict`` (``correct``, ``slip``, ``carried``,
+        ``misnamed``, ``unrecognised``), ``slip``, ``expected``, ``yours``, ``from``,
+        ``rounding``, ``is``, ``wrong_numbers``, ``because``."""
+    @property
+    def summary(self) -> dict[str, Any]:
+        """``correct``, ``slip``, ``carried``, ``misnamed``, ``unrecognised`` counts and ``text``."""
+    @property
+    def setup(self) -> dict[str, Any]:
+        """``source`` (``notes``, ``spec``, ``worked example``), ``summary``, ``read``, ``spec``."""
+    def claim(self, quantity: str) -> Optional[dict[str, Any]]:
+        """The first figure claimed as ``quantity`` (``explain``'s names, e.g. ``s1.z_h1``)."""
     def __len__(self) -> int: ...
     def _repr_html_(self) -> str: ...
+    def to_html(self) -> str: ...
+    def to_markdown(self) -> str: ...
+    def to_json(self) -> str: ...
+    def to_text(self) -> str: ...
 
 def load(path: PathLike) -> Network:
     """A model file written by ``backprop train --save`` or ``Network.save``."""
@@ -118,4 +130,7 @@ def check(
     sample: Optional[int] = None,
     lang: str = "en",
 ) -> CheckResult:
-    """Marks ``name = value`` notes (text or a path) against a spec's first step."""
+    """Marks a learner's notes as written (text, Markdown, LaTeX; English or Chinese; or
+    ``name = value`` lines), given as text or a path. The setup is the one the notes state (the
+    worked example when they state none), or ``spec`` (a path, TOML text or a ``Network``), which
+    must fit what the notes state."""

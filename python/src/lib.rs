@@ -7,6 +7,7 @@
 //! panic in the engine is caught and raised as `backprop.Error`, never unwound into Python.
 
 mod arrays;
+mod check;
 mod errors;
 mod explain;
 mod network;
@@ -18,9 +19,9 @@ use pyo3::prelude::*;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<network::PyNetwork>()?;
     m.add_class::<explain::Explanation>()?;
-    m.add_class::<explain::CheckResult>()?;
+    m.add_class::<check::CheckResult>()?;
     m.add_function(wrap_pyfunction!(network::load, m)?)?;
-    m.add_function(wrap_pyfunction!(explain::check, m)?)?;
+    m.add_function(wrap_pyfunction!(check::check, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

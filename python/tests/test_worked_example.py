@@ -125,24 +125,3 @@ def test_explain_on_given_samples_of_a_loaded_network(tmp_path):
         loaded.explain(X, T)
     e = loaded.explain(X[:1], T[:1], learning_rate=0.5)
     assert "s1.z_h1" in e.to_json() and "s2.z_h1" not in e.to_json()
-
-
-def test_check_marks_the_seed_notes():
-    notes = "s1.z_h1 = 0.3775\ns1.a_h1 = 0.59327\nE_total = 0.9\n"
-    r = backprop.check(notes)
-    verdicts = [m["verdict"] for m in r.marks]
-    # z_h1 = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775; σ(0.3775) = 0.593269992…
-    assert verdicts[:2] == ["correct", "correct"]
-    assert verdicts[2] in ("slip", "carried")
-    assert r.correct == 2 and not r.all_correct
-    assert [m["line"] for m in r.marks] == [1, 2, 3]
-    html = r._repr_html_()
-    assert "s1.z_h1 = 0.3775" in html and html.count("<tr") == 3
-    assert r.summary in str(r)
-
-
-def test_check_against_a_network_and_a_sample():
-    net = backprop.Network.worked_example()
-    z = 0.15 * 0.8 + 0.2 * 0.2 + 0.35  # sample 2's z_h1
-    r = backprop.check(f"s2.z_h1 = {z:.4f}\n", net, sample=2)
-    assert r.all_correct

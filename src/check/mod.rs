@@ -360,7 +360,8 @@ fn check_ledger(text: &str, file: &str, setup: Setup, options: Options) -> Resul
             worked_example_report(),
         ),
         Setup::Spec { spec, name } => (
-            Derivation::from_spec(spec, options.sample).map_err(|e| e.in_file(name.to_string()))?,
+            Derivation::from_spec_in(spec, spec_folder(name), options.sample)
+                .map_err(|e| e.in_file(name.to_string()))?,
             spec_report(name),
         ),
         Setup::Derivation(d) => (d.clone(), spec_report("derivation")),
@@ -472,7 +473,7 @@ fn derive(
             }),
         },
         Setup::Spec { spec, name } => {
-            let d = Derivation::from_spec(spec, options.sample)
+            let d = Derivation::from_spec_in(spec, spec_folder(name), options.sample)
                 .map_err(|e| e.in_file(name.to_string()))?;
             fits(&d, read, file, name)?;
             let mut report = spec_report(name);
@@ -502,7 +503,12 @@ fn fits(d: &Derivation, read: &setup::SetupRead, file: &str, name: &str) -> Resu
                 }
             }
             Some(_) => f.what.clone(),
-            None if f.what.starts_with(['w', 'b']) => f.what.clone(),
+            // A parameter: `w5`, `b1`, `b2_1` (not `batch_size`).
+            None if f.what.starts_with(['w', 'b'])
+                && f.what[1..].starts_with(|c: char| c.is_ascii_digit()) =>
+            {
+                f.what.clone()
+            }
             None => continue,
         };
         let sample_outside =
@@ -562,4 +568,11 @@ fn finish(
             .collect(),
         derivation,
     }
+}
+
+/// The folder a spec's `[data]` paths are relative to: the spec file's.
+fn spec_folder(name: &str) -> &std::path::Path {
+    std::path::Path::new(name)
+        .parent()
+        .unwrap_or(std::path::Path::new(""))
 }

@@ -3,12 +3,12 @@
 use backprop::derivation::{render, Derivation, Format, Lang, RenderOptions};
 use backprop::io::atomic::write_atomically;
 use backprop::{Result, Spec};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The spec file (network, optimizer and inline [data]); without one, the worked example.
+    /// The spec file (network, optimizer and [data]); without one, the worked example.
     spec: Option<PathBuf>,
     /// Language of the prose (formulas are the same).
     #[arg(long, value_enum, default_value_t = LangArg::En)]
@@ -16,7 +16,7 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     format: FormatArg,
-    /// Work the step on this sample alone (numbered from 1), instead of the first batch.
+    /// Work the step on this training sample alone (numbered from 1), instead of the first batch.
     #[arg(long, value_name = "N")]
     sample: Option<usize>,
     /// Significant digits of the numbers shown.
@@ -68,7 +68,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .spec
         .as_ref()
         .map_or("worked example".to_string(), |p| p.display().to_string());
-    let derivation = Derivation::from_spec(&spec, args.sample).map_err(|e| e.in_file(file))?;
+    let base = args
+        .spec
+        .as_ref()
+        .and_then(|p| p.parent())
+        .unwrap_or(Path::new(""));
+    let derivation =
+        Derivation::from_spec_in(&spec, base, args.sample).map_err(|e| e.in_file(file))?;
     let options = RenderOptions {
         lang: args.lang.into(),
         digits: args.digits as usize,
@@ -80,7 +86,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
         FormatArg::Html => Format::Html,
         FormatArg::Dot => Format::Dot,
     };
-    let out = render(&derivation, format, options);
+    let mut out = render(&derivation, format, options);
+    // Rows read from a file are named in text and Markdown (a line of its own above the step),
+    // and on standard error for the other formats, which have no place for it.
+    if derivation.data.source.is_some() {
+        let line = derivation.data.describe();
+        match format {
+            Format::Text | Format::Markdown => out = format!("{line}\n\n{out}"),
+            _ => eprintln!("{line}"),
+        }
+    }
     match &args.output {
         Some(path) => write_atomically(path, out.as_bytes())?,
         None => print!("{out}"),

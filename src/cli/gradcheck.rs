@@ -1,14 +1,18 @@
 //! `backprop gradcheck SPEC.toml`: backprop against finite differences.
 
 use super::num;
+use backprop::data::Pick;
 use backprop::gradcheck::{gradcheck, STEP};
 use backprop::{config_err, Result, Spec};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// The most parameter lines printed.
+const MAX_LINES: usize = 40;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The spec file; its network and its first batch of inline data are checked.
+    /// The spec file; its network is checked on the first batch of its training data.
     spec: PathBuf,
     /// Largest relative error accepted (|backprop − numeric| / max(|backprop|, |numeric|, 1e-4)).
     #[arg(
@@ -35,34 +39,46 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     let spec = Spec::from_file(&args.spec)?;
     let net = spec.network::<f64>()?;
-    let Some((x, t, n)) = spec
-        .inline_data()
-        .map_err(|e| e.in_file(args.spec.display()))?
-    else {
-        return config_err!(
-            "{}: gradcheck needs inline [data] inputs and targets",
-            args.spec.display()
-        );
-    };
-    let batch = spec.training.batch_size.unwrap_or(n).min(n);
-    let check = gradcheck(
-        &net,
-        &x[..batch * net.inputs],
-        &t[..batch * net.outputs()],
-        batch,
-        args.step,
-    );
+    let base = args.spec.parent().unwrap_or(Path::new(""));
+    let rows = spec
+        .step_rows(
+            base,
+            Pick::FirstBatch {
+                batch_size: spec.training.batch_size.unwrap_or(usize::MAX),
+                limit: usize::MAX,
+            },
+        )
+        .map_err(|e| e.in_file(args.spec.display()))?;
+    let batch = rows.len;
+    let x: Vec<f64> = rows.inputs.clone();
+    let t: Vec<f64> = rows.targets.clone();
+    let check = gradcheck(&net, &x, &t, batch, args.step);
+    if rows.source.is_some() {
+        println!("{}", rows.describe());
+    }
     println!(
         "{:<10}{:>18}{:>18}{:>14}",
         "param", "backprop", "finite diff.", "rel. error"
     );
-    for p in &check.params {
+    // At most MAX_LINES rows: past that, the parameters with the largest errors.
+    let mut shown: Vec<&backprop::ParamCheck> = check.params.iter().collect();
+    if shown.len() > MAX_LINES {
+        shown.sort_by(|a, b| b.relative_error.total_cmp(&a.relative_error));
+        shown.truncate(MAX_LINES);
+    }
+    for p in shown {
         println!(
             "{:<10}{:>18}{:>18}{:>14.2e}",
             p.name,
             num(p.backprop, 10),
             num(p.numeric, 10),
             p.relative_error
+        );
+    }
+    if check.params.len() > MAX_LINES {
+        println!(
+            "(the {MAX_LINES} of {} parameters with the largest relative errors)",
+            check.params.len()
         );
     }
     // A NaN error (a loss that is not finite here) fails too.

@@ -130,6 +130,7 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         validation,
         test,
         info,
+        ..
     } = spec.prepare::<F>(base).map_err(|e| e.in_file(&spec_name))?;
     let mut net = spec.network::<F>()?;
     let mut trainer = Trainer::new(&net, &spec.trainer_config(), train.len());

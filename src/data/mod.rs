@@ -4,6 +4,7 @@
 //! [`Dataset`]s training runs on ([`prepare`]). It imports the engine (floats, losses) and
 //! `io` (size limits), nothing above them.
 
+pub mod batch;
 pub mod builtin;
 pub mod checks;
 pub mod classes;
@@ -19,6 +20,7 @@ pub mod table;
 pub mod task;
 
 pub use self::csv::CsvTable;
+pub use batch::{Pick, StepRows};
 pub use classes::encode_classes;
 pub use config::DataSpec;
 pub use dataset::Dataset;

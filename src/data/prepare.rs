@@ -26,6 +26,8 @@ pub struct Prepared<F> {
     /// `None` when there is no test split and no `test_path`.
     pub test: Option<Dataset<F>>,
     pub info: DataInfo,
+    /// Each training sample's row in the data (0-based, file order; for inline data, `0..n`).
+    pub train_rows: Vec<usize>,
 }
 
 /// What the network asks of its data: its inputs and outputs, and the loss (a classifier's
@@ -59,6 +61,7 @@ pub fn prepare<F: Float>(
             validation: None,
             test: None,
             info: DataInfo::unnamed(loss, inputs, outputs),
+            train_rows: (0..x.len() / inputs.max(1)).collect(),
         });
     }
     let table = load_table(data, base, loss, outputs, false, None)?;
@@ -138,5 +141,6 @@ pub fn prepare<F: Float>(
         validation: some(&parts.validation)?,
         test,
         info,
+        train_rows: parts.train,
     })
 }

@@ -10,12 +10,14 @@ use super::expr::Expr;
 use super::graph::{Graph, NodeId};
 use super::node_name::{Derived, NodeName, Param, Quantity, Unit};
 use super::op::Op;
+use crate::data::batch::{Pick, StepRows};
 use crate::engine::activation::Activation;
 use crate::engine::loss::Loss;
 use crate::engine::network::{BiasKind, Layer};
 use crate::engine::optim::{OptimizerConfig, OptimizerKind};
 use crate::error::{Error, Result};
 use crate::spec::Spec;
+use std::path::Path;
 
 /// The most units (or inputs) a layer may have for its step to be written out.
 pub const MAX_UNITS: usize = 64;
@@ -40,6 +42,8 @@ pub struct Derivation {
     pub updated: Vec<NodeId>,
     pub e_total: NodeId,
     pub sections: Vec<Section>,
+    /// The rows the step is worked on, and where they come from.
+    pub data: StepRows,
 }
 
 /// A part of the step, in the order of the notes.
@@ -88,54 +92,55 @@ pub enum Note {
 }
 
 impl Derivation {
-    /// The step on the first batch of the spec's inline data (`[training] batch_size`, or all of
-    /// it), or on sample `sample` (from 1) alone.
+    /// The step on the first batch of the spec's data, or on training sample `sample` (from 1)
+    /// alone; file paths are read relative to the working folder (see [`Derivation::from_spec_in`]).
     pub fn from_spec(spec: &Spec, sample: Option<usize>) -> Result<Derivation> {
+        Derivation::from_spec_in(spec, Path::new(""), sample)
+    }
+
+    /// The step on the first batch of the spec's prepared training data (`[training]
+    /// batch_size` rows, or all of them, cut to [`MAX_SAMPLES`]; see [`crate::data::batch`]), or
+    /// on training sample `sample` (from 1) alone; `[data]` paths are relative to `base`. The
+    /// network's size is checked against the limits before any data are read.
+    pub fn from_spec_in(spec: &Spec, base: &Path, sample: Option<usize>) -> Result<Derivation> {
         let net = spec.network::<f64>()?;
-        let Some((x, t, n)) = spec.inline_data()? else {
+        check_size(&net.layers, net.params.len())?;
+        if spec.data.is_none() {
             return Err(Error::Config(
-                "explain and check need inline [data] (inputs and targets) in the spec: the step is worked by hand on its first batch (a data file is for `train`)".into(),
+                "explain and check need [data] (a file, a built-in set or inline inputs and targets) in the spec: the step is worked on its first batch".into(),
             ));
+        }
+        let pick = match sample {
+            Some(s) => Pick::Sample(s),
+            None => Pick::FirstBatch {
+                batch_size: spec.training.batch_size.unwrap_or(usize::MAX),
+                limit: MAX_SAMPLES,
+            },
         };
-        let samples: Vec<usize> = match sample {
-            Some(s) if s == 0 || s > n => {
-                return Err(Error::Config(format!(
-                    "--sample {s}: the data has samples 1 to {n}"
-                )))
-            }
-            Some(s) => vec![s],
-            None => (1..=spec.training.batch_size.unwrap_or(n).min(n)).collect(),
-        };
+        let rows = spec.step_rows(base, pick)?;
+        Derivation::from_rows(spec, &rows)
+    }
+
+    /// The step on these rows (its samples numbered as `data.samples` says).
+    pub fn from_rows(spec: &Spec, data: &StepRows) -> Result<Derivation> {
+        let rows = data;
+        let net = spec.network::<f64>()?;
+        check_size(&net.layers, net.params.len())?;
         written_out(&spec.optimizer_config(), &spec.dropout_rates())?;
-        for (l, layer) in net.layers.iter().enumerate() {
-            let widest = layer.units.max(layer.inputs);
-            if widest > MAX_UNITS {
-                return Err(Error::TooLarge(format!(
-                    "layer {} has {widest} {}: a written-out step is limited to {MAX_UNITS} per layer; explain a smaller network",
-                    l + 1,
-                    if layer.units >= layer.inputs { "units" } else { "inputs" }
-                )));
-            }
-        }
-        if net.params.len() > MAX_PARAMETERS {
+        if rows.len > MAX_SAMPLES {
             return Err(Error::TooLarge(format!(
-                "the network has {} parameters: a written-out step is limited to {MAX_PARAMETERS}; explain a smaller network",
-                net.params.len()
+                "the batch has {} samples: a written-out step is limited to {MAX_SAMPLES}; pick one with --sample N or set a smaller [training] batch_size",
+                rows.len
             )));
         }
-        if samples.len() > MAX_SAMPLES {
-            return Err(Error::TooLarge(format!(
-                "the first batch has {} samples: a written-out step is limited to {MAX_SAMPLES}; pick one with --sample N or set a smaller [training] batch_size",
-                samples.len()
-            )));
-        }
+        let (x, t) = (&rows.inputs, &rows.targets);
+        let samples: Vec<usize> = rows.samples.clone();
         let outputs = net.outputs();
-        let rows: Vec<(&[f64], &[f64])> = samples
-            .iter()
-            .map(|&s| {
+        let rows: Vec<(&[f64], &[f64])> = (0..rows.len)
+            .map(|s| {
                 (
-                    &x[(s - 1) * net.inputs..s * net.inputs],
-                    &t[(s - 1) * outputs..s * outputs],
+                    &x[s * net.inputs..(s + 1) * net.inputs],
+                    &t[s * outputs..(s + 1) * outputs],
                 )
             })
             .collect();
@@ -149,13 +154,40 @@ impl Derivation {
             nodes: Vec::new(),
             sections: Vec::new(),
         };
-        Ok(builder.build(&net.params, &rows, spec.optimizer_config(), net.inputs))
+        Ok(builder.build(
+            &net.params,
+            &rows,
+            spec.optimizer_config(),
+            net.inputs,
+            data.clone(),
+        ))
     }
 
     /// The sample a node belongs to (`s2.z_h1` → 2), if any.
     pub fn sample_of(name: &str) -> Option<usize> {
         name.parse::<NodeName>().ok()?.sample()
     }
+}
+
+/// Whether a network is small enough for its step to be written out: at most [`MAX_UNITS`]
+/// units or inputs per layer and [`MAX_PARAMETERS`] parameters.
+pub fn check_size(layers: &[Layer], parameters: usize) -> Result<()> {
+    for (l, layer) in layers.iter().enumerate() {
+        let widest = layer.units.max(layer.inputs);
+        if widest > MAX_UNITS {
+            return Err(Error::TooLarge(format!(
+                "layer {} has {widest} {}: a written-out step is limited to {MAX_UNITS} per layer; explain a smaller network",
+                l + 1,
+                if layer.units >= layer.inputs { "units" } else { "inputs" }
+            )));
+        }
+    }
+    if parameters > MAX_PARAMETERS {
+        return Err(Error::TooLarge(format!(
+            "the network has {parameters} parameters: a written-out step is limited to {MAX_PARAMETERS}; explain a smaller network"
+        )));
+    }
+    Ok(())
 }
 
 /// Every parameter, in the engine's order: each layer's weights (unit by unit, input by
@@ -215,6 +247,7 @@ impl Builder<'_> {
         rows: &[(&[f64], &[f64])],
         optimizer: OptimizerConfig,
         inputs: usize,
+        data: StepRows,
     ) -> Derivation {
         self.given(values, rows);
         let errors = self.forward();
@@ -233,6 +266,7 @@ impl Builder<'_> {
             updated,
             e_total,
             sections: self.sections,
+            data,
         }
     }
 

@@ -130,6 +130,8 @@ pub struct Trainer<F> {
     pub batch_size: usize,
     pub shuffle: bool,
     seed: u64,
+    /// The configured learning rate (the optimizer's own changes with the schedule).
+    base_learning_rate: f64,
     order: Vec<usize>,
     batch_x: Vec<F>,
     batch_t: Vec<F>,
@@ -156,6 +158,7 @@ impl<F: Float> Trainer<F> {
             batch_size,
             shuffle: config.shuffle,
             seed: config.seed,
+            base_learning_rate: config.optimizer.learning_rate,
             order: (0..data_len).collect(),
             batch_x: vec![F::ZERO; batch_size * net.inputs],
             batch_t: vec![F::ZERO; batch_size * net.outputs()],
@@ -346,6 +349,11 @@ impl<F: Float> Trainer<F> {
         self.batch_x = bx;
         self.batch_t = bt;
         r
+    }
+
+    /// The configured learning rate, which a schedule scales epoch by epoch.
+    pub fn base_learning_rate(&self) -> f64 {
+        self.base_learning_rate
     }
 
     /// The seed of the shuffles (and, in a spec, of the initialisation and the split).
