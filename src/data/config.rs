@@ -1,5 +1,5 @@
 //! The `[data]` section of a spec: where the samples come from and how they are split and
-//! scaled. Plain serde, read by [`crate::data::prepare`].
+//! scaled. Plain serde; the data layer reads it.
 
 use crate::error::{Error, Result};
 use serde::Deserialize;

@@ -3,14 +3,13 @@
 //! datasets and the [`DataInfo`] that a model file keeps so that `predict` reads and scales
 //! data the same way).
 
-use crate::data::checks;
 use crate::data::config::DataSpec;
 use crate::data::csv;
 use crate::data::dataset::Dataset;
 use crate::data::info::DataInfo;
 use crate::data::split;
 use crate::data::standardize::Standardizer;
-use crate::data::table::{load_table, Table};
+use crate::data::table::{self, load_table, Table};
 use crate::data::task::Task;
 use crate::engine::float::Float;
 use crate::engine::loss::Loss;
@@ -66,7 +65,7 @@ pub fn prepare<F: Float>(
     }
     let table = load_table(data, base, loss, outputs, false, None)?;
     let file_of = |p: &Option<String>| p.clone().unwrap_or_default();
-    checks::magnitudes(&table, &file_of(&data.path))?;
+    table::magnitudes(&table, &file_of(&data.path))?;
     if table.feature_names.len() != inputs {
         return Err(Error::Config(format!(
             "data: {} has {} feature columns ({}), but `inputs` is {}",
@@ -81,8 +80,8 @@ pub fn prepare<F: Float>(
         None => None,
     };
     if let Some(t) = &test_table {
-        checks::same_shape(&table, t, &file_of(&data.test_path))?;
-        checks::magnitudes(t, &file_of(&data.test_path))?;
+        table::same_shape(&table, t, &file_of(&data.test_path))?;
+        table::magnitudes(t, &file_of(&data.test_path))?;
     }
     let parts = split::split(
         table.rows(),

@@ -242,3 +242,71 @@ fn csv_values(
         },
     ))
 }
+
+/// The test set must have the training set's features (an IDX test file of other image sizes
+/// would otherwise be read misaligned, or panic).
+pub(crate) fn same_shape(train: &Table, test: &Table, test_file: &str) -> Result<()> {
+    let (a, b) = (train.feature_names.len(), test.feature_names.len());
+    if a != b || train.outputs != test.outputs {
+        return Err(Error::File {
+            file: test_file.to_string(),
+            message: format!(
+                "the test set has {b} feature{} (the training set {a}){}; expected the same shape as the training data",
+                if b == 1 { "" } else { "s" },
+                match (shape_of(&test.feature_names), shape_of(&train.feature_names)) {
+                    (Some(t), Some(r)) => format!(": images of {t} against {r}"),
+                    _ => String::new(),
+                }
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// `rows×columns` of IDX pixel names (`pixel_R_C`, the last one), if they are pixels.
+fn shape_of(names: &[String]) -> Option<String> {
+    let last = names.last()?.strip_prefix("pixel_")?;
+    let (r, c) = last.split_once('_')?;
+    let (r, c): (usize, usize) = (r.parse().ok()?, c.parse().ok()?);
+    Some(format!("{}×{}", r + 1, c + 1))
+}
+
+/// Refuses a feature (or a regression target) whose magnitude passes [`checks::MAX_MAGNITUDE`]: the
+/// run would end in "the loss became inf" with nothing pointing at the data.
+pub(crate) fn magnitudes(table: &Table, file: &str) -> Result<()> {
+    let width = table.feature_names.len().max(1);
+    let check = |values: &[f64], names: &[String], w: usize| -> Result<()> {
+        if let Some(k) = values.iter().position(|v| v.abs() > checks::MAX_MAGNITUDE) {
+            return Err(Error::File {
+                file: file.to_string(),
+                message: format!(
+                    "data row {}, column `{}`: {:e} is too large (beyond ±{:e} squares overflow); expected the column rescaled",
+                    k / w + 1,
+                    names.get(k % w).map_or("?", String::as_str),
+                    values[k],
+                    checks::MAX_MAGNITUDE
+                ),
+            });
+        }
+        Ok(())
+    };
+    check(&table.features, &table.feature_names, width)?;
+    if matches!(table.task, Task::Regression { .. }) {
+        check(&table.targets, &table.target_names, table.outputs.max(1))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pixel_names_give_the_image_shape() {
+        let names: Vec<String> = (0..3)
+            .flat_map(|r| (0..4).map(move |c| format!("pixel_{r}_{c}")))
+            .collect();
+        assert_eq!(shape_of(&names).as_deref(), Some("3×4"));
+        assert_eq!(shape_of(&["a".to_string()]), None);
+    }
+}

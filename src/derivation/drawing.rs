@@ -11,8 +11,9 @@
 //! hover title).
 
 use super::build::Derivation;
-use super::expr::{escape, number};
+use super::expr::number;
 use super::node_name::{Derived, NodeName, Param, Quantity, Unit};
+use super::symbols::escape;
 use crate::engine::network::BiasKind;
 
 /// Edges are labelled only up to this many weights (beyond, each keeps a hover title).

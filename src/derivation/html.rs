@@ -4,8 +4,8 @@
 
 use super::build::{Derivation, Line, Note, Part};
 use super::drawing::{network_svg, SHOWN_SAMPLES};
-use super::expr::escape;
 use super::i18n::{self, Word};
+use super::symbols::escape;
 use super::{write_expr, write_node, RenderOptions, Writer};
 
 /// The page's style. Chinese text names the common CJK fonts of each system (Noto/Source Han

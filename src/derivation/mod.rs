@@ -1,5 +1,5 @@
 //! The derivation: one training step as a graph of named scalars, written out the way a learner
-//! works it by hand (`explain`); `crate::check` marks a learner's own numbers against it.
+//! works it by hand (`explain`); the checker above it marks a learner's own numbers against it.
 //!
 //! - [`op`]: the operations and their local derivatives; [`graph`]: the nodes, evaluation and the
 //!   reverse walk; [`build`]: the graph of a step from a spec.
@@ -21,6 +21,7 @@ pub mod markdown;
 pub mod names;
 pub mod node_name;
 pub mod op;
+pub mod symbols;
 pub mod text;
 
 pub use build::{Derivation, Line, Note, Part, Section};

@@ -4,8 +4,8 @@
 //! The names themselves are typed in [`super::node_name`]; this file only says how each kind is
 //! written as mathematics.
 
-use super::expr::{escape, greek_latex};
 use super::node_name::{Derived, NodeName, Param, Quantity, Unit};
+use super::symbols::{escape, greek_latex};
 
 /// A name as mathematics: a symbol with optional subscript and superscript, or a partial
 /// derivative of one by another.

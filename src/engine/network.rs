@@ -334,7 +334,7 @@ pub struct Workspace<F> {
     /// ∂E/∂θ in the layout of [`Network::params`].
     pub grads: Vec<F>,
     /// Whether the large products may split into blocks for other threads ([`Threads::One`]
-    /// in a shard of a batch, see [`crate::engine::shards`]).
+    /// in a shard of a batch: the other core runs the other shard).
     pub threads: Threads,
 }
 
