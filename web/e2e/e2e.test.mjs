@@ -140,7 +140,7 @@ test('Check: the seed notes come back as written with their marks', async () => 
 
 test('Runs: a train --log run shows its curve growing while it trains', async () => {
   const log = join(logdir, 'digits.jsonl');
-  const train = spawn(BIN, ['train', join(ROOT, 'examples', '06-digits.toml'), '--epochs', '200', '--log', log], { stdio: 'ignore' });
+  const train = spawn(BIN, ['train', join(ROOT, 'examples', '06-digits.toml'), '--epochs', '100000', '--log', log], { stdio: 'ignore' });
   const page = await browser.newPage();
   await page.goto(server.url + '?page=runs');
   const link = page.locator('#run-list a[data-run="digits.jsonl"]');
