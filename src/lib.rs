@@ -58,7 +58,7 @@ pub use engine::schedule::{Schedule, ScheduleKind};
 pub use error::{Error, Result};
 pub use model_file::{AnyModel, ModelFile};
 pub use spec::Spec;
-pub use train::fit::{EpochReport, Observer, Plan};
+pub use train::fit::{EpochRecord, EpochReport, Observer, Plan};
 pub use train::metrics::{self, Confusion, Metrics};
 pub use train::trainer::{
     EpochStats, StepProgress, Trainer, TrainerConfig, TrainingState, DEFAULT_BATCH_SIZE,

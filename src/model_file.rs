@@ -4,11 +4,13 @@
 //!
 //! Tensors: `layers.{i}.weight` `[units, inputs]`, `layers.{i}.bias` `[units]` (or `[1]` when the
 //! layer shares one bias), `i` counted from 0; optionally `optimizer.first`/`optimizer.second`
-//! (momentum velocity, Adam moments, flat in parameter order), `data.feature_mean`/`_std` and
+//! (momentum velocity, Adam moments, flat in parameter order), `training.best` (the best
+//! validation epoch's parameters, flat), `data.feature_mean`/`_std` and
 //! `data.target_mean`/`_std` (standardisation), and any extra tensors a caller adds. Metadata
 //! (all strings): `format = "backprop"`, `version`, `inputs`, `loss`, `dtype`, `layers` (JSON:
 //! `[{"units":2,"activation":"sigmoid","bias":"shared"}]`), `optimizer` (JSON, when the state is
-//! saved), `training` (JSON: the run's [`TrainingState`]), `data.task`, `data.classes`,
+//! saved), `training` (JSON: the run's [`TrainingState`]), `history` (JSON: one record per
+//! epoch of the run), `data.task`, `data.classes`,
 //! `data.features`, `data.targets` (the data the network was trained on) and any extra keys.
 //!
 //! This module is the one owner of every key: other modules hand it a [`DataInfo`] or a
@@ -23,6 +25,7 @@ use crate::engine::network::{BiasKind, LayerShape, Network};
 use crate::engine::optim::{Optimizer, OptimizerConfig, OptimizerKind};
 use crate::error::{Error, Result};
 use crate::io::{atomic, limits};
+use crate::train::fit::EpochRecord;
 use crate::train::trainer::{Trainer, TrainingState};
 use safetensors::tensor::{SafeTensorError, TensorView};
 use safetensors::SafeTensors;
@@ -32,6 +35,8 @@ use std::path::Path;
 
 pub const FORMAT: &str = "backprop";
 pub const VERSION: &str = "1";
+/// The extra tensor that keeps the best validation epoch's parameters.
+pub const BEST: &str = "training.best";
 
 /// A network with what travels with it.
 #[derive(Clone, Debug, PartialEq)]
@@ -200,9 +205,47 @@ impl<F: Float> ModelFile<F> {
             "epochs_since_best": s.epochs_since_best,
             "epoch_position": s.epoch_position,
             "epoch_partial_loss": s.epoch_partial_loss,
+            "best_epoch": s.best_epoch,
+            "planned_epochs": s.planned_epochs,
             "seed": trainer.seed(),
         });
         self.metadata.insert("training".into(), state.to_string());
+        self.metadata.insert(
+            "history".into(),
+            serde_json::to_string(&trainer.history).expect("serialisable"),
+        );
+        match &trainer.best_params {
+            Some(best) => {
+                self.tensors
+                    .insert(BEST.into(), (vec![best.len()], best.clone()));
+            }
+            None => {
+                self.tensors.remove(BEST);
+            }
+        }
+    }
+
+    /// A saved run's history (metadata `history`, empty in files from before it was kept) and
+    /// the best validation epoch's parameters (tensor `training.best`), for
+    /// [`Trainer::history`] and [`Trainer::best_params`].
+    pub fn run_history(&self) -> Result<(Vec<EpochRecord>, Option<Vec<F>>)> {
+        let history = match self.metadata.get("history") {
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| Error::Config(format!("metadata history is not valid ({e})")))?,
+            None => Vec::new(),
+        };
+        let best = match self.tensors.get(BEST) {
+            Some((_, b)) if b.len() == self.network.params.len() => Some(b.clone()),
+            Some((_, b)) => {
+                return Err(Error::Config(format!(
+                    "tensor {BEST} has {} values, expected {} (one per parameter)",
+                    b.len(),
+                    self.network.params.len()
+                )))
+            }
+            None => None,
+        };
+        Ok((history, best))
     }
 
     /// The seed the run was trained with (its split and shuffling), when the file keeps it.
@@ -228,6 +271,10 @@ impl<F: Float> ModelFile<F> {
             epoch_position: usize,
             #[serde(default)]
             epoch_partial_loss: f64,
+            #[serde(default)]
+            best_epoch: Option<usize>,
+            #[serde(default)]
+            planned_epochs: Option<usize>,
         }
         let state: State = serde_json::from_str(text)
             .map_err(|e| bad(format!("metadata training is not valid ({e})")))?;
@@ -240,6 +287,8 @@ impl<F: Float> ModelFile<F> {
             epochs_since_best: state.epochs_since_best,
             epoch_position: state.epoch_position,
             epoch_partial_loss: state.epoch_partial_loss,
+            best_epoch: state.best_epoch,
+            planned_epochs: state.planned_epochs,
         };
         Ok((state, optimizer))
     }
@@ -268,6 +317,21 @@ struct OptimizerMeta {
     beta2: f64,
     eps: f64,
     steps: u64,
+    #[serde(default)]
+    nesterov: bool,
+    #[serde(default = "default_alpha")]
+    alpha: f64,
+    #[serde(default)]
+    weight_decay: f64,
+    #[serde(default)]
+    decay_biases: bool,
+    #[serde(default)]
+    clip_norm: Option<f64>,
+}
+
+/// RMSprop's α in files written before it existed.
+fn default_alpha() -> f64 {
+    0.99
 }
 
 fn safetensors_dtype(d: Dtype) -> safetensors::Dtype {
@@ -334,6 +398,11 @@ pub fn to_bytes_model<F: Float>(model: &ModelFile<F>) -> Result<Vec<u8>> {
             beta2: c.beta2,
             eps: c.eps,
             steps: opt.steps,
+            nesterov: c.nesterov,
+            alpha: c.alpha,
+            weight_decay: c.weight_decay,
+            decay_biases: c.decay_biases,
+            clip_norm: c.clip_norm,
         };
         meta.insert(
             "optimizer".into(),
@@ -596,6 +665,11 @@ fn read_optimizer<F: Float>(
     config.beta1 = m.beta1;
     config.beta2 = m.beta2;
     config.eps = m.eps;
+    config.nesterov = m.nesterov;
+    config.alpha = m.alpha;
+    config.weight_decay = m.weight_decay;
+    config.decay_biases = m.decay_biases;
+    config.clip_norm = m.clip_norm;
     config
         .validate()
         .map_err(|e| Error::Config(format!("metadata {e}")))?;

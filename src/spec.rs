@@ -1,6 +1,7 @@
 //! The spec file (TOML): a network, its loss and optimizer, how to train it and on what.
 //! Every field is documented in README ("The spec file").
 
+use crate::config_err;
 pub use crate::data::config::{DataSpec, InlineData, TargetColumns};
 use crate::data::{self, DataShape, Pick, Prepared, StepRows};
 use crate::engine::activation::Activation;
@@ -50,6 +51,18 @@ pub struct OptimizerSpec {
     pub beta1: Option<f64>,
     pub beta2: Option<f64>,
     pub eps: Option<f64>,
+    /// Nesterov momentum (kind `momentum`; default false).
+    #[serde(default)]
+    pub nesterov: bool,
+    /// RMSprop's smoothing constant (default 0.99).
+    pub alpha: Option<f64>,
+    /// λ (default 0; 0.01 for `adamw`).
+    pub weight_decay: Option<f64>,
+    /// Weight decay on the biases too (default false).
+    #[serde(default)]
+    pub decay_biases: bool,
+    /// Clip the gradient's global L2 norm to this before each update (default: no clipping).
+    pub clip_norm: Option<f64>,
 }
 
 fn default_kind() -> OptimizerKind {
@@ -65,6 +78,9 @@ pub struct LayerSpec {
     pub weights: Option<Vec<Vec<f64>>>,
     pub bias: Option<BiasSpec>,
     pub init: Option<Init>,
+    /// Inverted dropout on this layer's outputs while training: the probability p of dropping
+    /// each (default 0; not on the output layer).
+    pub dropout: Option<f64>,
 }
 
 /// `bias = 0.35` (one shared by the layer), `bias = [0.1, 0.2]` (one per unit), or
@@ -140,6 +156,11 @@ pub struct TrainingSpec {
     pub step_size: usize,
     /// `step` schedule's factor (default 0.1).
     pub gamma: f64,
+    /// Epochs of linear warm-up before the schedule (default 0).
+    pub warmup: usize,
+    /// At the end of early stopping, put back the best validation epoch's weights (default
+    /// true; false keeps the last epoch's).
+    pub restore_best: bool,
 }
 
 impl Default for TrainingSpec {
@@ -153,6 +174,8 @@ impl Default for TrainingSpec {
             schedule: ScheduleKind::None,
             step_size: 10,
             gamma: 0.1,
+            warmup: 0,
+            restore_best: true,
         }
     }
 }
@@ -164,6 +187,13 @@ impl TrainingSpec {
             return Err(Error::Config(
                 "training: epochs is 0, expected at least 1".to_string(),
             ));
+        }
+        if self.warmup >= self.epochs {
+            return config_err!(
+                "training: warmup is {} epochs, expected fewer than epochs ({})",
+                self.warmup,
+                self.epochs
+            );
         }
         if self.patience == Some(0) {
             return Err(Error::Config(
@@ -231,6 +261,21 @@ impl Spec {
             ));
         }
         self.training.validate()?;
+        for (l, layer) in self.layers.iter().enumerate() {
+            let Some(p) = layer.dropout else { continue };
+            if !(0.0..1.0).contains(&p) {
+                return config_err!(
+                    "layer {}: dropout is {p}, expected a probability in [0, 1)",
+                    l + 1
+                );
+            }
+            if l + 1 == self.layers.len() && p > 0.0 {
+                return config_err!(
+                    "layer {}: dropout on the output layer is not supported (put it on a hidden layer)",
+                    l + 1
+                );
+            }
+        }
         if let Some(d) = &self.data {
             d.validate()?;
         }
@@ -286,7 +331,24 @@ impl Spec {
         if let Some(e) = o.eps {
             c.eps = e;
         }
+        c.nesterov = o.nesterov;
+        if let Some(a) = o.alpha {
+            c.alpha = a;
+        }
+        if let Some(w) = o.weight_decay {
+            c.weight_decay = w;
+        }
+        c.decay_biases = o.decay_biases;
+        c.clip_norm = o.clip_norm;
         c
+    }
+
+    /// Each layer's dropout rate (0 without).
+    pub fn dropout_rates(&self) -> Vec<f64> {
+        self.layers
+            .iter()
+            .map(|l| l.dropout.unwrap_or(0.0))
+            .collect()
     }
 
     /// The layer shapes, without parameters.
@@ -436,8 +498,11 @@ impl Spec {
                 step_size: t.step_size,
                 gamma: t.gamma,
                 epochs: t.epochs,
+                warmup: t.warmup,
             },
             patience: t.patience,
+            restore_best: t.restore_best,
+            stop_after: None,
         }
     }
 

@@ -158,6 +158,8 @@ fn a_large_update_follows_the_formulas_element_by_element() {
         OptimizerKind::Sgd,
         OptimizerKind::Momentum,
         OptimizerKind::Adam,
+        OptimizerKind::Adamw,
+        OptimizerKind::Rmsprop,
     ] {
         let mut opt = Optimizer::<f64>::new(OptimizerConfig::new(kind, lr), n);
         let mut params = start.clone();
@@ -181,6 +183,23 @@ fn a_large_update_follows_the_formulas_element_by_element() {
                         lr / (1.0 - b1.powi(t)) * m / (v.sqrt() / (1.0 - b2.powi(t)).sqrt() + eps)
                     };
                     start[k] - step(m1, v1, 1) - step(m2, v2, 2)
+                }
+                // AdamW (λ = 0.01 on every parameter here): θ ← θ·(1 − ηλ) before each step.
+                OptimizerKind::Adamw => {
+                    let (m1, v1) = ((1.0 - b1) * g1, (1.0 - b2) * g1 * g1);
+                    let (m2, v2) = (b1 * m1 + (1.0 - b1) * g2, b2 * v1 + (1.0 - b2) * g2 * g2);
+                    let step = |m: f64, v: f64, t: i32| {
+                        lr / (1.0 - b1.powi(t)) * m / (v.sqrt() / (1.0 - b2.powi(t)).sqrt() + eps)
+                    };
+                    let keep = 1.0 - lr * 0.01;
+                    (start[k] * keep - step(m1, v1, 1)) * keep - step(m2, v2, 2)
+                }
+                // RMSprop, α = 0.99: s₁ = (1−α)g₁², s₂ = α·s₁ + (1−α)g₂²; θ −= η·g/(√s + ε)
+                OptimizerKind::Rmsprop => {
+                    let a = 0.99;
+                    let s1 = (1.0 - a) * g1 * g1;
+                    let s2 = a * s1 + (1.0 - a) * g2 * g2;
+                    start[k] - lr * g1 / (s1.sqrt() + eps) - lr * g2 / (s2.sqrt() + eps)
                 }
             };
             assert!(

@@ -7,7 +7,10 @@ Their parameters are scikit-learn's where they mean the same (``hidden_layer_siz
 
 - ``solver`` is ``"sgd"`` or ``"adam"`` (no ``"lbfgs"``); ``"sgd"`` with ``momentum > 0`` is
   classical momentum (no Nesterov), with a constant learning rate.
-- ``alpha`` (L2 weight decay) must be 0 for now: the engine has no weight decay yet.
+- ``alpha`` is scikit-learn's L2 penalty, ``alpha/(2·batch)·Σw²`` added to each batch's loss
+  (weights only, not intercepts): the engine's coupled ``weight_decay`` λ = ``alpha / batch``.
+  scikit-learn divides by the batch actually drawn, so on a smaller last batch of an epoch the
+  two differ; ``loss_curve_`` is the data loss, without the penalty.
 - Initial weights are He-uniform for ReLU layers and Glorot-uniform for the others, drawn
   from ``random_state``.
 - A two-class classifier has one sigmoid output trained with binary cross-entropy, a
@@ -121,8 +124,8 @@ class _BaseMLP(BaseEstimator):
             bad("activation", "one of " + ", ".join(map(repr, _ACTIVATIONS)))
         if self.solver not in ("sgd", "adam"):
             bad("solver", "'sgd' or 'adam' (backprop has no 'lbfgs')")
-        if not isinstance(self.alpha, numbers.Real) or self.alpha != 0:
-            bad("alpha", "0: the engine has no weight decay yet")
+        if not (isinstance(self.alpha, numbers.Real) and 0 <= self.alpha < np.inf):
+            bad("alpha", "a number >= 0")
         if self.batch_size != "auto" and not (
             isinstance(self.batch_size, numbers.Integral) and self.batch_size >= 1
         ):
@@ -165,6 +168,8 @@ class _BaseMLP(BaseEstimator):
             optimizer = f'kind = "momentum"\nmomentum = {_toml_float(self.momentum)}\n'
         else:
             optimizer = 'kind = "sgd"\n'
+        if self.alpha > 0:
+            optimizer += f"weight_decay = {_toml_float(self.alpha / batch)}\n"
         lines = [
             f"inputs = {n_features}",
             f'loss = "{loss}"',

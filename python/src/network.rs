@@ -225,6 +225,11 @@ fn explain_spec<F: Float>(
                 beta1: None,
                 beta2: None,
                 eps: None,
+                nesterov: false,
+                alpha: None,
+                weight_decay: None,
+                decay_biases: false,
+                clip_norm: None,
             },
             layers: Vec::new(),
             training: TrainingSpec::default(),
@@ -238,6 +243,11 @@ fn explain_spec<F: Float>(
         beta1: Some(c.beta1),
         beta2: Some(c.beta2),
         eps: Some(c.eps),
+        nesterov: c.nesterov,
+        alpha: Some(c.alpha),
+        weight_decay: Some(c.weight_decay),
+        decay_biases: c.decay_biases,
+        clip_norm: c.clip_norm,
     };
     out.layers = net
         .layers
@@ -255,6 +265,7 @@ fn explain_spec<F: Float>(
                     BiasKind::PerUnit => BiasSpec::PerUnit(b),
                 }),
                 init: None,
+                dropout: None,
             }
         })
         .collect();
@@ -606,8 +617,11 @@ fn plan_of(spec: Option<&Spec>, training: &TrainingSpec) -> Plan {
                 step_size: training.step_size,
                 gamma: training.gamma,
                 epochs: training.epochs,
+                warmup: 0,
             },
             patience: None,
+            restore_best: true,
+            stop_after: None,
         },
     }
 }

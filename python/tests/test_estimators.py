@@ -14,13 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from backprop import MLPClassifier, MLPRegressor
 
 # Checks expected to fail, and why (each is a design choice, not a bug).
-EXPECTED_FAILURES = {
-    "MLPRegressor": {
-        # The check sets alpha=0.01 (L2 weight decay), which the engine does not have yet:
-        # the estimators refuse any alpha but 0 rather than train without it.
-        "check_regressors_train": "alpha (weight decay) is not in the engine yet",
-    },
-}
+EXPECTED_FAILURES = {}
 
 
 def expected_failures(estimator):
@@ -129,7 +123,7 @@ def test_bad_parameters_raise_at_fit():
     X_train, _, y_train, _ = iris()
     for params, message in [
         ({"solver": "lbfgs"}, "solver"),
-        ({"alpha": 0.1}, "weight decay"),
+        ({"alpha": -0.1}, "alpha"),
         ({"activation": "swish"}, "activation"),
         ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes"),
         ({"batch_size": 0}, "batch_size"),
@@ -145,3 +139,28 @@ def test_network_of_a_fitted_estimator_explains_a_step():
     onehot = np.eye(3)[y_train[:2]]
     e = clf.network_.explain(X_train[:2], onehot)
     assert "E_total" in str(e)
+
+
+def test_alpha_is_l2_over_the_batch():
+    """One full-batch SGD step: w₁ = w₀ − η(g + (alpha/n)·w₀) on the weights, and the
+    intercepts as without alpha. w₀ comes from two steps without alpha, at η and 2η, which
+    start at the same w₀ with the same g: w₀ = 2·A − C."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.1
+    eta, alpha, n = 0.05, 0.3, len(X)
+
+    def step(a, lr):
+        reg = MLPRegressor(
+            hidden_layer_sizes=(4,), solver="sgd", momentum=0.0, alpha=a, learning_rate_init=lr,
+            batch_size=n, shuffle=False, random_state=7,
+        )
+        return reg.partial_fit(X, y)
+
+    A, B, C = step(0.0, eta), step(alpha, eta), step(0.0, 2 * eta)
+    for a, b, c in zip(A.coefs_, B.coefs_, C.coefs_):
+        w0 = 2 * a - c
+        np.testing.assert_allclose(b, a - eta * (alpha / n) * w0, rtol=1e-10, atol=1e-13)
+        assert not np.allclose(b, a)
+    for a, b in zip(A.intercepts_, B.intercepts_):
+        np.testing.assert_array_equal(a, b)

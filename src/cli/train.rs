@@ -10,9 +10,9 @@ use super::{num, report};
 use backprop::interop::tensorboard::EventWriter;
 use backprop::io::atomic::write_atomically;
 use backprop::{
-    config_err, metrics, model_file, AnyModel, Confusion, DataInfo, Dataset, EpochReport, Error,
-    Float, Metrics, ModelFile, Network, Prepared, Result, Spec, StepProgress, Task, Trainer,
-    Workspace,
+    config_err, metrics, model_file, AnyModel, Confusion, DataInfo, Dataset, EpochRecord,
+    EpochReport, Error, Float, Metrics, ModelFile, Network, Prepared, Result, Schedule,
+    ScheduleKind, Spec, StepProgress, Task, Trainer, Workspace,
 };
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -65,6 +65,14 @@ pub struct Args {
     /// Continue training from a model file saved by --save or a checkpoint.
     #[arg(long, value_name = "MODEL.safetensors")]
     resume: Option<PathBuf>,
+    /// Stop after this many epochs of the run, keeping the schedule of all of them (--epochs or
+    /// [training] epochs): a later --resume to the full length equals the whole run.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    stop_after: Option<usize>,
+    /// At the end of early stopping, keep the last epoch's weights (by default the best
+    /// validation epoch's are put back; [training] restore_best = false does the same).
+    #[arg(long)]
+    keep_last: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -80,6 +88,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     if let Some(s) = args.seed {
         spec.training.seed = s;
+    }
+    if args.keep_last {
+        spec.training.restore_best = false;
     }
     if args.checkpoint_every == Some(0) {
         return config_err!("--checkpoint-every is 0, expected at least 1 epoch");
@@ -123,10 +134,31 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     } = spec.prepare::<F>(base).map_err(|e| e.in_file(&spec_name))?;
     let mut net = spec.network::<F>()?;
     let mut trainer = Trainer::new(&net, &spec.trainer_config(), train.len());
-    let plan = spec.plan();
+    trainer.set_dropout(&net, &spec.dropout_rates());
+    let mut plan = spec.plan();
+    plan.stop_after = args.stop_after;
     if let Some(path) = &args.resume {
         resume(path, &mut net, &mut trainer, &info)?;
         let done = trainer.epochs_done();
+        let scheduled = spec.training.schedule != ScheduleKind::None || spec.training.warmup > 0;
+        match trainer.state.planned_epochs {
+            Some(planned) if planned != plan.epochs && scheduled => println!(
+                "note: {} planned its learning-rate schedule over {planned} epochs; it now follows a schedule over {}: epoch {} takes rate {} (a run of {planned} would have taken {})",
+                path.display(),
+                plan.epochs,
+                done + 1,
+                num(plan.schedule.rate(done), 6),
+                num(
+                    Schedule {
+                        epochs: planned,
+                        ..plan.schedule
+                    }
+                    .rate(done),
+                    6
+                ),
+            ),
+            _ => {}
+        }
         if done >= plan.epochs {
             return config_err!(
                 "{}: the run has already trained {done} epochs, the total asked for (--epochs or [training] epochs) is {}; expected more than {done}",
@@ -134,6 +166,9 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
                 plan.epochs,
             );
         }
+    }
+    if args.stop_after == Some(0) {
+        return config_err!("--stop-after is 0, expected at least 1 epoch");
     }
     let first = trainer.epochs_done();
     let first_step = trainer.steps_done();
@@ -149,6 +184,10 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
             .transpose()?,
         history: Thinned::new(plot::MAX_POINTS),
     };
+    // The log and the plot cover the whole run: the epochs of the runs resumed first.
+    for r in &trainer.history {
+        observer.record(r, None, None)?;
+    }
     let start = std::time::Instant::now();
     let last = trainer.fit(
         &mut net,
@@ -165,6 +204,13 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         ..
     } = observer;
     progress.finish();
+    if let Some(e) = trainer.restored_best {
+        println!(
+            "early stopping: restored the weights of epoch {} (the lowest validation loss, {}); --keep-last or [training] restore_best = false keeps the last epoch's",
+            e + 1,
+            num(trainer.state.best_validation_loss, 6)
+        );
+    }
     let last = match last {
         Ok(last) => last,
         Err(Error::Interrupted { epoch, step }) => {
@@ -407,19 +453,15 @@ impl<F: Float> backprop::Observer<F> for Observer<'_> {
         trainer: &Trainer<F>,
     ) -> Result<ControlFlow<()>> {
         self.progress.epoch(r);
-        let metric = |m: &Metrics| m.accuracy.or(m.rmse);
-        if let Some(log) = &mut self.log {
-            let (key, value) = metric_key("val", self.info, r.validation.as_ref());
-            log.line(&serde_json::json!({
-                "epoch": r.epoch,
-                "train_loss": r.train_loss,
-                "val_loss": r.validation.map(|v| v.loss),
-                key: value,
-                "learning_rate": r.learning_rate,
-                "samples_per_s": r.samples_per_s,
-                "seconds": r.seconds,
-            }))?;
-        }
+        let record = trainer.history.last().copied().unwrap_or(EpochRecord {
+            epoch: r.epoch,
+            train_loss: r.train_loss,
+            val_loss: r.validation.map(|v| v.loss),
+            val_accuracy: r.validation.and_then(|v| v.accuracy),
+            val_rmse: r.validation.and_then(|v| v.rmse),
+            learning_rate: r.learning_rate,
+        });
+        self.record(&record, r.samples_per_s, r.seconds)?;
         if let Some(events) = &mut self.events {
             let mut scalars = vec![
                 ("train/loss", r.train_loss),
@@ -439,14 +481,6 @@ impl<F: Float> backprop::Observer<F> for Observer<'_> {
             }
             events.scalars(r.epoch as i64, &scalars)?;
         }
-        if self.args.plot.is_some() {
-            self.history.push(Point {
-                epoch: r.epoch,
-                train_loss: r.train_loss,
-                val_loss: r.validation.map(|v| v.loss),
-                val_metric: r.validation.as_ref().and_then(metric),
-            });
-        }
         // Ctrl-C: the epoch just finished is saved (when there is a --save file), then the run
         // ends; resuming from the file continues exactly.
         let stop = interrupt::requested();
@@ -459,6 +493,42 @@ impl<F: Float> backprop::Observer<F> for Observer<'_> {
         } else {
             ControlFlow::Continue(())
         })
+    }
+}
+
+impl Observer<'_> {
+    /// One epoch's log line and plot point.
+    fn record(
+        &mut self,
+        r: &EpochRecord,
+        samples_per_s: Option<f64>,
+        seconds: Option<f64>,
+    ) -> Result<()> {
+        let metric = match self.info.task {
+            Task::Classification { .. } => r.val_accuracy,
+            Task::Regression { .. } => r.val_rmse,
+        };
+        if let Some(log) = &mut self.log {
+            let (key, _) = metric_key("val", self.info, None);
+            log.line(&serde_json::json!({
+                "epoch": r.epoch,
+                "train_loss": r.train_loss,
+                "val_loss": r.val_loss,
+                key: metric,
+                "learning_rate": r.learning_rate,
+                "samples_per_s": samples_per_s,
+                "seconds": seconds,
+            }))?;
+        }
+        if self.args.plot.is_some() {
+            self.history.push(Point {
+                epoch: r.epoch,
+                train_loss: r.train_loss,
+                val_loss: r.val_loss,
+                val_metric: metric,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -580,7 +650,9 @@ fn resume<F: Float>(
     }
     net.params.clone_from(&saved.params);
     let (state, optimizer) = model.training().map_err(in_file)?;
-    trainer.restore(state, optimizer).map_err(in_file)
+    trainer.restore(state, optimizer).map_err(in_file)?;
+    (trainer.history, trainer.best_params) = model.run_history().map_err(in_file)?;
+    Ok(())
 }
 
 /// `2-3-1, sigmoid/sigmoid, shared biases in layer 2, loss half_sse`: enough to tell two
@@ -620,12 +692,7 @@ fn cast<G: Float, F: Float>(m: ModelFile<G>) -> ModelFile<F> {
     };
     ModelFile {
         network: m.network.cast(),
-        optimizer: m.optimizer.map(|o| backprop::Optimizer {
-            config: o.config,
-            first: conv(&o.first),
-            second: conv(&o.second),
-            steps: o.steps,
-        }),
+        optimizer: m.optimizer.map(|o| o.cast()),
         tensors: m
             .tensors
             .into_iter()

@@ -126,6 +126,7 @@ impl Derivation {
         let rows = data;
         let net = spec.network::<f64>()?;
         check_size(&net.layers, net.params.len())?;
+        written_out(&spec.optimizer_config(), &spec.dropout_rates())?;
         if rows.len > MAX_SAMPLES {
             return Err(Error::TooLarge(format!(
                 "the batch has {} samples: a written-out step is limited to {MAX_SAMPLES}; pick one with --sample N or set a smaller [training] batch_size",
@@ -512,6 +513,8 @@ impl Builder<'_> {
         };
         match c.kind {
             OptimizerKind::Sgd => self.graph.push(new, descend, vec![p, g]),
+            // Refused by `written_out` before the build.
+            OptimizerKind::Adamw | OptimizerKind::Rmsprop => p,
             OptimizerKind::Momentum => {
                 let v = self.graph.push(
                     NodeName::Of(Derived::Velocity, name),
@@ -783,5 +786,24 @@ impl Builder<'_> {
             Expr::add(deltas),
         ])));
         notes
+    }
+}
+
+/// Refuses the settings a written-out step does not show yet (AdamW, RMSprop, Nesterov,
+/// weight decay, clipping, dropout), rather than showing a step the engine would not take.
+fn written_out(c: &OptimizerConfig, dropout: &[f64]) -> Result<()> {
+    let unshown = match c.kind {
+        _ if dropout.iter().any(|&p| p > 0.0) => Some("dropout".into()),
+        OptimizerKind::Adamw | OptimizerKind::Rmsprop => Some(c.kind.name().to_string()),
+        _ if c.nesterov => Some("nesterov = true".into()),
+        _ if c.weight_decay != 0.0 => Some("weight_decay".into()),
+        _ if c.clip_norm.is_some() => Some("clip_norm".into()),
+        _ => None,
+    };
+    match unshown {
+        Some(what) => Err(Error::Config(format!(
+            "a written-out step shows sgd, momentum and adam without weight_decay, nesterov, clip_norm or dropout; this spec has {what}"
+        ))),
+        None => Ok(()),
     }
 }

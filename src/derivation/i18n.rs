@@ -142,6 +142,9 @@ pub fn note(lang: Lang, note: &Note) -> String {
         (Lang::En, Note::Optimizer(OptimizerKind::Adam)) => {
             "Adam, step t = 1: m = β₁·m₀ + (1 − β₁)·g, v = β₂·v₀ + (1 − β₂)·g² (g = ∂E_total/∂θ; m₀ = v₀ = 0), then θ⁺ = θ − η/(1 − β₁ᵗ)·m/(√v/√(1 − β₂ᵗ) + ε).".into()
         }
+        (_, Note::Optimizer(k @ (OptimizerKind::Adamw | OptimizerKind::Rmsprop))) => {
+            k.name().into()
+        }
         (Lang::Zh, Note::Optimizer(OptimizerKind::Adam)) => {
             "Adam，第 t = 1 步：m = β₁·m₀ + (1 − β₁)·g，v = β₂·v₀ + (1 − β₂)·g²（g = ∂E_total/∂θ；m₀ = v₀ = 0），然后 θ⁺ = θ − η/(1 − β₁ᵗ)·m/(√v/√(1 − β₂ᵗ) + ε)（η 为学习率）。".into()
         }
@@ -200,6 +203,7 @@ pub fn summary(lang: Lang, d: &Derivation) -> Vec<String> {
         OptimizerKind::Sgd => "SGD".to_string(),
         OptimizerKind::Momentum => format!("momentum μ = {}", o.momentum),
         OptimizerKind::Adam => format!("Adam β₁ = {}, β₂ = {}, ε = {:e}", o.beta1, o.beta2, o.eps),
+        OptimizerKind::Adamw | OptimizerKind::Rmsprop => o.kind.name().to_string(),
     };
     let samples: Vec<String> = d.samples.iter().map(|s| s.to_string()).collect();
     lines.push(match lang {

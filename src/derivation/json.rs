@@ -77,9 +77,13 @@ pub fn document(d: &Derivation) -> Value {
         crate::OptimizerKind::Momentum => json!({
             "kind": o.kind.name(), "learning_rate": o.learning_rate, "momentum": o.momentum,
         }),
-        crate::OptimizerKind::Adam => json!({
+        crate::OptimizerKind::Adam | crate::OptimizerKind::Adamw => json!({
             "kind": o.kind.name(), "learning_rate": o.learning_rate,
             "beta1": o.beta1, "beta2": o.beta2, "eps": o.eps,
+        }),
+        crate::OptimizerKind::Rmsprop => json!({
+            "kind": o.kind.name(), "learning_rate": o.learning_rate,
+            "alpha": o.alpha, "eps": o.eps, "momentum": o.momentum,
         }),
     };
     json!({

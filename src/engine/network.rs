@@ -160,11 +160,18 @@ impl<F: Float> Network<F> {
         );
         for (l, layer) in self.layers.iter().enumerate() {
             let (before, rest) = ws.a.split_at_mut(l);
-            let input: &[F] = if l == 0 { x } else { &before[l - 1][..] };
+            let input: &[F] = match l {
+                0 => x,
+                _ if masked(&ws.dropout, l - 1) => &ws.dropped[l - 1][..],
+                _ => &before[l - 1][..],
+            };
             if small::fits(layer, batch) {
                 let (z, a) = (&mut ws.z[l], &mut rest[0]);
                 let (w, b) = self.params[layer.weight_offset..].split_at(layer.weight_count());
                 small::forward(layer, batch, input, w, b, z, a);
+                if masked(&ws.dropout, l) {
+                    ws.drop_out(l, batch * layer.units);
+                }
                 continue;
             }
             let z = &mut ws.z[l][..batch * layer.units];
@@ -184,6 +191,9 @@ impl<F: Float> Network<F> {
             layer
                 .activation
                 .forward_batch_with_bias(z, a, self.bias(l), layer.units);
+            if masked(&ws.dropout, l) {
+                ws.drop_out(l, batch * layer.units);
+            }
         }
         let last = self.layers.len() - 1;
         &ws.a[last][..batch * self.outputs()]
@@ -203,8 +213,14 @@ impl<F: Float> Network<F> {
             let layer = &self.layers[l];
             let (u, i) = (layer.units, layer.inputs);
             let dz = &ws.dz[l][..batch * u];
-            let input: &[F] = if l == 0 { x } else { &ws.a[l - 1][..batch * i] };
-            if small::fits(layer, batch) {
+            let below_masked = l > 0 && masked(&ws.dropout, l - 1);
+            let input: &[F] = match l {
+                0 => x,
+                _ if below_masked => &ws.dropped[l - 1][..batch * i],
+                _ => &ws.a[l - 1][..batch * i],
+            };
+            // The fused pass computes the layer below's dz itself, without a dropout mask.
+            if small::fits(layer, batch) && !below_masked {
                 let (gw, gb) = ws.grads[layer.weight_offset..].split_at_mut(u * i);
                 let (dz_below, dz_here) = ws.dz.split_at_mut(l);
                 let below = dz_below.last_mut().map(|dz| Below {
@@ -248,6 +264,12 @@ impl<F: Float> Network<F> {
                 false,
                 ws.threads,
             );
+            if below_masked {
+                // ∂E/∂A_below = ∂E/∂Ã_below ⊙ M (dropout, see `crate::dropout`)
+                for (d, &m) in da.iter_mut().zip(&ws.dropout[l - 1]) {
+                    *d *= m;
+                }
+            }
             let below = &self.layers[l - 1];
             let (dz_all, _) = ws.dz.split_at_mut(l);
             let dz_below = &mut dz_all[l - 1][..batch * i];
@@ -336,6 +358,17 @@ pub struct Workspace<F> {
     /// Whether the large products may split into blocks for other threads ([`Threads::One`]
     /// in a shard of a batch: the other core runs the other shard).
     pub threads: Threads,
+    /// Dropout masks per layer, `[capacity × units]` of 0 or 1/(1 − p), empty for a layer
+    /// without dropout (and no layers at all when none has it: evaluation, inference).
+    pub dropout: Vec<Vec<F>>,
+    /// The outputs after dropout, Ã = A ⊙ M, the next layer's input (empty without dropout).
+    pub dropped: Vec<Vec<F>>,
+}
+
+/// Whether layer `l` drops outputs in this pass.
+#[inline(always)]
+fn masked<F>(dropout: &[Vec<F>], l: usize) -> bool {
+    dropout.get(l).is_some_and(|m| !m.is_empty())
 }
 
 impl<F: Float> Workspace<F> {
@@ -379,6 +412,39 @@ impl<F: Float> Workspace<F> {
             scratch: vec![F::ZERO; capacity * widest],
             grads: vec![F::ZERO; net.params.len()],
             threads: Threads::All,
+            dropout: Vec::new(),
+            dropped: Vec::new(),
+        }
+    }
+
+    /// Gives the layers with a dropout rate > 0 (`rates`, one per layer) their mask buffers;
+    /// the masks are the caller's to fill ([`crate::dropout::Dropout::draw`]) before each
+    /// pass. All rates 0 removes them.
+    pub fn set_dropout(&mut self, net: &Network<F>, rates: &[f64]) {
+        self.dropout.clear();
+        self.dropped.clear();
+        if rates.iter().all(|&p| p == 0.0) {
+            return;
+        }
+        for (l, layer) in net.layers.iter().enumerate() {
+            let n = if rates.get(l).is_some_and(|&p| p > 0.0) {
+                self.capacity * layer.units
+            } else {
+                0
+            };
+            self.dropout.push(vec![F::ONE; n]);
+            self.dropped.push(vec![F::ZERO; n]);
+        }
+    }
+
+    /// Ã = A ⊙ M over the first `n` outputs of layer `l`.
+    fn drop_out(&mut self, l: usize, n: usize) {
+        for ((d, &a), &m) in self.dropped[l][..n]
+            .iter_mut()
+            .zip(&self.a[l][..n])
+            .zip(&self.dropout[l])
+        {
+            *d = a * m;
         }
     }
 }

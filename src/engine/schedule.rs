@@ -1,7 +1,11 @@
-//! Learning-rate schedules: the rate of each epoch `e` (counted from 0), for base rate η:
+//! Learning-rate schedules: the rate of each epoch `e` (counted from 0), for base rate η. First
+//! a linear warm-up of W epochs (default 0): η·(e + 1)/W for e < W. Then, over the remaining
+//! T = epochs − W epochs, counted from k = e − W:
 //! - `none`: η;
-//! - `step`: η·γ^⌊e / step_size⌋ (PyTorch's `StepLR`);
-//! - `cosine`: ½η(1 + cos(π·e / epochs)) (PyTorch's `CosineAnnealingLR`, T_max = epochs, minimum 0).
+//! - `step`: η·γ^⌊k / step_size⌋ (PyTorch's `StepLR`);
+//! - `cosine`: ½η(1 + cos(π·k / T)) (PyTorch's `CosineAnnealingLR`, T_max = T, minimum 0).
+//!
+//! (PyTorch's `SequentialLR` of a `LinearLR` warm-up and the schedule, stepped once an epoch.)
 
 use serde::Deserialize;
 
@@ -26,6 +30,8 @@ pub struct Schedule {
     pub step_size: usize,
     pub gamma: f64,
     pub epochs: usize,
+    /// Epochs of linear warm-up before the schedule.
+    pub warmup: usize,
 }
 
 impl Schedule {
@@ -37,18 +43,24 @@ impl Schedule {
             step_size: 1,
             gamma: 1.0,
             epochs: 1,
+            warmup: 0,
         }
     }
 
     /// The rate of epoch `epoch`, counted from 0.
     pub fn rate(&self, epoch: usize) -> f64 {
+        if epoch < self.warmup {
+            return self.base * (epoch + 1) as f64 / self.warmup as f64;
+        }
+        let epoch = epoch - self.warmup;
+        let epochs = self.epochs.saturating_sub(self.warmup);
         match self.kind {
             ScheduleKind::None => self.base,
             ScheduleKind::Step => {
                 self.base * self.gamma.powi((epoch / self.step_size.max(1)) as i32)
             }
             ScheduleKind::Cosine => {
-                let progress = epoch as f64 / self.epochs.max(1) as f64;
+                let progress = epoch as f64 / epochs.max(1) as f64;
                 0.5 * self.base * (1.0 + (std::f64::consts::PI * progress).cos())
             }
         }
@@ -67,6 +79,7 @@ mod tests {
             step_size: 3,
             gamma: 0.5,
             epochs: 10,
+            warmup: 0,
         };
         // Epochs 0..2 at 0.8, 3..5 at 0.4, 6..8 at 0.2.
         let rates: Vec<f64> = (0..9).map(|e| s.rate(e)).collect();
@@ -78,5 +91,19 @@ mod tests {
         assert!(s.rate(10).abs() < 1e-15);
         s.kind = ScheduleKind::None;
         assert_eq!(s.rate(7), 0.8);
+        // Warm-up of 4 epochs: 0.2, 0.4, 0.6, 0.8; then cosine over the 6 left: k = e − 4,
+        // ½·0.8·(1 + cos(πk/6)): 0.8 at e = 4, 0.4 at e = 7, 0 at e = 10.
+        s.kind = ScheduleKind::Cosine;
+        s.warmup = 4;
+        let warm: Vec<f64> = (0..4).map(|e| s.rate(e)).collect();
+        for (r, want) in warm.iter().zip([0.2, 0.4, 0.6, 0.8]) {
+            assert!((r - want).abs() < 1e-15, "{warm:?}");
+        }
+        assert_eq!(s.rate(4), 0.8);
+        assert!((s.rate(7) - 0.4).abs() < 1e-15);
+        assert!(s.rate(10).abs() < 1e-15);
+        // Step after warm-up counts its steps from the end of the warm-up.
+        s.kind = ScheduleKind::Step;
+        assert_eq!([s.rate(6), s.rate(7)], [0.8, 0.4]);
     }
 }

@@ -20,6 +20,24 @@ pub struct Plan {
     pub schedule: Schedule,
     /// Stop when the validation loss has not improved for this many epochs.
     pub patience: Option<usize>,
+    /// When early stopping ends the run, put back the parameters of the epoch with the lowest
+    /// validation loss (default true).
+    pub restore_best: bool,
+    /// Stop (for now) after this many epochs of the run, which keeps the schedule of all
+    /// `epochs`: a resumed run to `epochs` then equals the whole run.
+    pub stop_after: Option<usize>,
+}
+
+/// One epoch of a run's history (what the log and the plot show).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EpochRecord {
+    /// Counted from 1.
+    pub epoch: usize,
+    pub train_loss: f64,
+    pub val_loss: Option<f64>,
+    pub val_accuracy: Option<f64>,
+    pub val_rmse: Option<f64>,
+    pub learning_rate: f64,
 }
 
 /// What one epoch of [`Trainer::fit`] did.
@@ -104,7 +122,9 @@ impl<F: Float> Trainer<F> {
         let timing = observer.timing();
         let now = || timing.then(Instant::now);
         let mut clock = now();
-        while self.state.epochs_done < plan.epochs {
+        let end = plan.stop_after.map_or(plan.epochs, |s| s.min(plan.epochs));
+        self.state.planned_epochs = Some(plan.epochs);
+        while self.state.epochs_done < end {
             let index = self.state.epochs_done;
             let rate = plan.schedule.rate(index);
             self.optimizer.set_learning_rate(rate);
@@ -119,7 +139,21 @@ impl<F: Float> Trainer<F> {
                 |t: Option<Instant>| t.zip(clock).map(|(t, c)| t.duration_since(c).as_secs_f64());
             let (train_seconds, seconds) = (since(trained), since(end));
             clock = end;
-            let stop = self.record_validation(validation.as_ref(), plan.patience);
+            let stop = self.record_validation(validation.as_ref(), plan.patience, index, net);
+            self.history.push(EpochRecord {
+                epoch: index + 1,
+                train_loss: stats.loss,
+                val_loss: validation.map(|v| v.loss),
+                val_accuracy: validation.and_then(|v| v.accuracy),
+                val_rmse: validation.and_then(|v| v.rmse),
+                learning_rate: rate,
+            });
+            if stop && plan.restore_best && self.state.best_epoch != Some(index) {
+                if let (Some(best), Some(e)) = (&self.best_params, self.state.best_epoch) {
+                    net.params.clone_from(best);
+                    self.restored_best = Some(e);
+                }
+            }
             let report = EpochReport {
                 epoch: index + 1,
                 train_loss: stats.loss,
@@ -143,8 +177,15 @@ impl<F: Float> Trainer<F> {
         Ok(last)
     }
 
-    /// Keeps the early-stopping record; returns whether the run should stop here.
-    fn record_validation(&mut self, validation: Option<&Metrics>, patience: Option<usize>) -> bool {
+    /// Keeps the early-stopping record and the best epoch's parameters (epoch `index`, from 0);
+    /// returns whether the run should stop here.
+    fn record_validation(
+        &mut self,
+        validation: Option<&Metrics>,
+        patience: Option<usize>,
+        index: usize,
+        net: &Network<F>,
+    ) -> bool {
         let Some(v) = validation else {
             return false;
         };
@@ -152,6 +193,11 @@ impl<F: Float> Trainer<F> {
         if v.loss < s.best_validation_loss {
             s.best_validation_loss = v.loss;
             s.epochs_since_best = 0;
+            s.best_epoch = Some(index);
+            match &mut self.best_params {
+                Some(b) => b.clone_from(&net.params),
+                None => self.best_params = Some(net.params.clone()),
+            }
         } else {
             s.epochs_since_best += 1;
         }

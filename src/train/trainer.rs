@@ -14,6 +14,7 @@
 //! equals an uninterrupted one bit for bit.
 
 use crate::data::Dataset;
+use crate::engine::dropout::Dropout;
 use crate::engine::float::Float;
 use crate::engine::matrix::PARALLEL_FLOPS;
 use crate::engine::network::Network;
@@ -21,6 +22,7 @@ use crate::engine::optim::{Optimizer, OptimizerConfig};
 use crate::engine::shards::ShardedWorkspace;
 use crate::error::{Error, Result};
 use crate::train::diagnose;
+use crate::train::fit::EpochRecord;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -79,6 +81,11 @@ pub struct TrainingState {
     pub epoch_position: usize,
     /// Σ batch loss × batch size over those samples (the epoch's mean loss needs it).
     pub epoch_partial_loss: f64,
+    /// The epoch (from 0) of the lowest validation loss, whose parameters
+    /// [`Trainer::best_params`] keeps.
+    pub best_epoch: Option<usize>,
+    /// The epochs the run's schedule was planned over ([`crate::Plan::epochs`]).
+    pub planned_epochs: Option<usize>,
 }
 
 impl Default for TrainingState {
@@ -89,6 +96,8 @@ impl Default for TrainingState {
             epochs_since_best: 0,
             epoch_position: 0,
             epoch_partial_loss: 0.0,
+            best_epoch: None,
+            planned_epochs: None,
         }
     }
 }
@@ -127,6 +136,16 @@ pub struct Trainer<F> {
     batch_x: Vec<F>,
     batch_t: Vec<F>,
     pub state: TrainingState,
+    /// Dropout, when a layer has it ([`Trainer::set_dropout`]).
+    pub dropout: Option<Dropout>,
+    /// The parameters after the epoch of the lowest validation loss
+    /// ([`TrainingState::best_epoch`]), kept by [`Trainer::fit`] when it has a validation set.
+    pub best_params: Option<Vec<F>>,
+    /// Set when [`Trainer::fit`] put the best epoch's parameters back at the end of early
+    /// stopping: that epoch (from 0).
+    pub restored_best: Option<usize>,
+    /// Every epoch of the run so far, those of the runs it resumed included.
+    pub history: Vec<EpochRecord>,
 }
 
 impl<F: Float> Trainer<F> {
@@ -134,7 +153,7 @@ impl<F: Float> Trainer<F> {
     pub fn new(net: &Network<F>, config: &TrainerConfig, data_len: usize) -> Self {
         let batch_size = config.batch_size.clamp(1, data_len.max(1));
         Trainer {
-            optimizer: Optimizer::new(config.optimizer, net.params.len()),
+            optimizer: Optimizer::for_network(config.optimizer, net),
             workspace: ShardedWorkspace::new(net, batch_size),
             batch_size,
             shuffle: config.shuffle,
@@ -144,6 +163,19 @@ impl<F: Float> Trainer<F> {
             batch_x: vec![F::ZERO; batch_size * net.inputs],
             batch_t: vec![F::ZERO; batch_size * net.outputs()],
             state: TrainingState::default(),
+            dropout: None,
+            best_params: None,
+            restored_best: None,
+            history: Vec::new(),
+        }
+    }
+
+    /// Drops the outputs of each layer with rate p > 0 during training (`rates`, one per
+    /// layer; see [`crate::engine::dropout`]), masks from the trainer's seed.
+    pub fn set_dropout(&mut self, net: &Network<F>, rates: &[f64]) {
+        self.dropout = Dropout::new(rates, self.seed);
+        for part in &mut self.workspace.parts {
+            part.set_dropout(net, rates);
         }
     }
 
@@ -162,6 +194,9 @@ impl<F: Float> Trainer<F> {
     /// update); a loss or gradient that is not finite is an error that says where it arose.
     #[inline]
     pub fn step(&mut self, net: &mut Network<F>, x: &[F], t: &[F], batch: usize) -> Result<F> {
+        if let Some(d) = &self.dropout {
+            d.draw(self.optimizer.steps, batch, &mut self.workspace);
+        }
         let loss = self.workspace.loss_and_gradients(net, x, t, batch);
         if !loss.is_finite() {
             let (epoch, step) = (self.state.epochs_done + 1, self.steps_done() + 1);

@@ -1,0 +1,74 @@
+//! Dropout (Srivastava et al., 2014), inverted as PyTorch's `nn.Dropout`: while training, each
+//! output of a layer of rate p is kept with probability 1 − p and scaled by 1/(1 − p), so that at
+//! evaluation the layer is used as it is, with nothing dropped and nothing scaled.
+//!
+//! For a layer's outputs `A` `[B × U]` and a mask `M` of 0 or 1/(1 − p):
+//! - forward: `Ã = A ⊙ M`, and the next layer reads `Ã` instead of `A`;
+//! - backward: `∂E/∂A = ∂E/∂Ã ⊙ M` (from the layer above's `dZ·W`), then
+//!   `dZ = ∂E/∂A ⊙ f'(Z)` as without dropout.
+//!
+//! The masks of step k (counted from 0 over the whole run) come from the ChaCha stream k of the
+//! run's seed (apart from initialisation's, shuffling's and the split's), drawn layer by layer,
+//! sample by sample in batch order, unit by unit: a unit is kept when a 32-bit draw is at least
+//! ⌊p·2³²⌉. A step's masks depend on (seed, step) alone, so a run is reproducible bit for bit, a
+//! resumed run draws what an uninterrupted one would, and the shards of a batch
+//! ([`crate::engine::shards`]) share one batch's draws.
+
+use crate::engine::float::Float;
+use crate::engine::shards::ShardedWorkspace;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// The dropout rates of a network's layers and the seed of their masks.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dropout {
+    /// p per layer (0: no dropout); the output layer's is 0.
+    pub rates: Vec<f64>,
+    seed: u64,
+    /// Per layer, the draws below which a unit is dropped (⌊p·2³²⌉).
+    thresholds: Vec<u64>,
+}
+
+impl Dropout {
+    /// `None` when every rate is 0. Rates are in [0, 1) (the spec checks them).
+    pub fn new(rates: &[f64], seed: u64) -> Option<Dropout> {
+        if rates.iter().all(|&p| p == 0.0) {
+            return None;
+        }
+        Some(Dropout {
+            rates: rates.to_vec(),
+            seed,
+            thresholds: rates
+                .iter()
+                .map(|&p| (p * 4_294_967_296.0).round() as u64)
+                .collect(),
+        })
+    }
+
+    /// Fills the masks of step `step` for a batch of `batch` samples, each part of `ws` its own
+    /// rows of the batch.
+    pub fn draw<F: Float>(&self, step: u64, batch: usize, ws: &mut ShardedWorkspace<F>) {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ DROPOUT_SEED);
+        rng.set_stream(step);
+        let parts: Vec<(usize, usize)> = ws.parts_of(batch).map(|(_, s, n)| (s, n)).collect();
+        for (l, (&threshold, &p)) in self.thresholds.iter().zip(&self.rates).enumerate() {
+            if p == 0.0 {
+                continue;
+            }
+            let keep = F::from_f64(1.0 / (1.0 - p));
+            for (part, &(_, rows)) in ws.parts.iter_mut().zip(&parts) {
+                let units = part.dropout[l].len() / part.capacity;
+                for m in &mut part.dropout[l][..rows * units] {
+                    *m = if u64::from(rng.next_u32()) >= threshold {
+                        keep
+                    } else {
+                        F::ZERO
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// The seed offset of the dropout streams.
+const DROPOUT_SEED: u64 = 0x4452_4f50_4f55_5421;
