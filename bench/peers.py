@@ -1,7 +1,7 @@
 """The two benchmark tasks in PyTorch, JAX and NumPy; `compare.py` runs each in its own process.
 
     python peers.py FRAMEWORK TASK      # FRAMEWORK: torch | jax_jit | jax_scan | numpy
-                                        # TASK: worked | mnist
+                                        # TASK: worked | mnist | large (torch, jax_scan)
 
 Prints one JSON object (the median over the timed runs, after a warm-up run; compare.py runs
 each several times, in rounds, and takes the median over those).
@@ -11,6 +11,8 @@ each several times, in rounds, and takes the median over those).
 - mnist: 784-256-10, ReLU hidden, softmax + cross-entropy, float32, SGD eta = 0.01, batch 128,
   epochs of 468 batches (59,904 samples, in order) of random data of MNIST's shape (inputs
   uniform in [0, 1), random labels).
+- large: the same with 784-1024-1024-10 at batch 512 (117 batches, the same 59,904 samples);
+  PyTorch and JAX only.
 """
 
 import json
@@ -34,6 +36,104 @@ def timed(run, repeats):
         run()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+# The MLP tasks: layer sizes and batch; every epoch is the same 59,904 samples.
+SAMPLES = 468 * 128
+TASKS = {"mnist": ([784, 256, 10], 128), "large": ([784, 1024, 1024, 10], 512)}
+
+
+def mlp_init(np, sizes):
+    """He-uniform weights [out x in] and zero biases, one (w, b) per layer."""
+    rng = np.random.default_rng(2)
+    layers = []
+    for i, o in zip(sizes[:-1], sizes[1:]):
+        a = np.sqrt(6 / i)
+        layers.append((rng.uniform(-a, a, (o, i)).astype(np.float32), np.zeros(o, np.float32)))
+    return layers
+
+
+def torch_mlp(task, repeats=1):
+    import numpy as np
+    import torch
+
+    sizes, batch = TASKS[task]
+    batches = SAMPLES // batch
+    xs, labels = mnist_data(np)
+    x, y = torch.from_numpy(xs), torch.from_numpy(labels)
+    mods = []
+    for k, (w, _) in enumerate(mlp_init(np, sizes)):
+        lin = torch.nn.Linear(w.shape[1], w.shape[0])
+        with torch.no_grad():
+            lin.weight.copy_(torch.from_numpy(w))
+            lin.bias.zero_()
+        mods.append(lin)
+        if k + 2 < len(sizes):
+            mods.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*mods)
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def run():
+        for i in range(batches):
+            xb, yb = x[i * batch:(i + 1) * batch], y[i * batch:(i + 1) * batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            opt.step()
+
+    secs = timed(run, repeats)
+    report(task, samples_per_s=batches * batch / secs, threads=torch.get_num_threads(),
+           version=torch.__version__)
+
+
+def jax_scan_mlp(task, repeats=1):
+    import numpy as np
+
+    jax = jax_setup(False)
+    jnp = jax.numpy
+    sizes, batch = TASKS[task]
+    batches = SAMPLES // batch
+    xs, labels = mnist_data(np)
+    onehot = np.eye(10, dtype=np.float32)[labels]
+    params = [(jnp.asarray(w), jnp.asarray(b)) for w, b in mlp_init(np, sizes)]
+
+    def loss_fn(p, xb, yb):
+        h = xb
+        for w, b in p[:-1]:
+            h = jax.nn.relu(h @ w.T + b)
+        logits = h @ p[-1][0].T + p[-1][1]
+        return -jnp.mean(jnp.sum(yb * jax.nn.log_softmax(logits), axis=1))
+
+    def step(p, xb, yb):
+        loss, g = jax.value_and_grad(loss_fn)(p, xb, yb)
+        return jax.tree_util.tree_map(lambda p, g: p - LR * g, p, g), loss
+
+    xb = jnp.asarray(xs).reshape(batches, batch, 784)
+    yb = jnp.asarray(onehot).reshape(batches, batch, 10)
+
+    @jax.jit
+    def epoch(p):
+        p, losses = jax.lax.scan(lambda p, b: step(p, b[0], b[1]), p, (xb, yb))
+        return p, losses[-1]
+
+    state = {"p": params}
+
+    def run():
+        p, loss = epoch(state["p"])
+        loss.block_until_ready()
+        state["p"] = p
+
+    secs = timed(run, repeats)
+    report(task, samples_per_s=batches * batch / secs, version=jax.__version__)
+
+
+def torch_large():
+    torch_mlp("large")
+
+
+def jax_scan_large():
+    jax_scan_mlp("large")
 
 
 def mnist_data(np):

@@ -3,6 +3,9 @@
 //! ```sh
 //! cargo run --release --example compare -- worked 200000 15   # steps per run, runs
 //! cargo run --release --example compare -- mnist 5            # epochs (after one warm-up)
+//! cargo run --release --example compare -- large 3            # 784-1024-1024-10, batch 512
+//! cargo run --release --example compare -- floor 1000000      # the floor alone, one process
+//! cargo run --release --example compare -- engine 1000000     # Trainer::step alone, one process
 //! ```
 //! Prints one JSON object: the median over the runs.
 //!
@@ -10,6 +13,10 @@
 //! - `mnist`: 784-256-10, ReLU hidden, softmax + cross-entropy, f32, SGD η = 0.01, batch 128,
 //!   epochs of 468 batches (59,904 samples, in order) of random data of MNIST's shape
 //!   (inputs uniform in [0, 1), one-hot labels).
+//! - `large`: the same with 784-1024-1024-10 at batch 512 (117 batches, the same samples).
+//! - `floor`, `engine`: that many steps of the worked example, once, in a process of their own
+//!   (the hand-fused floor, or the engine's `Trainer::step`), to time as whole processes against
+//!   `backprop train examples/01-worked-example.toml --epochs N --quiet`.
 
 use backprop::{Dataset, OptimizerConfig, Spec, Trainer, TrainerConfig};
 use rand::{Rng, SeedableRng};
@@ -26,9 +33,14 @@ fn main() {
         |i: usize, default: usize| args.get(i).map_or(default, |s| s.parse().expect("a count"));
     match args.first().map(String::as_str) {
         Some("worked") => worked(arg(1, 200_000), arg(2, 15)),
-        Some("mnist") => mnist(arg(1, 5)),
+        Some("mnist") => mlp("mnist", &[784, 256, 10], 128, arg(1, 5)),
+        Some("large") => mlp("large", &[784, 1024, 1024, 10], 512, arg(1, 3)),
+        Some("floor") => floor_process(arg(1, 1_000_000)),
+        Some("engine") => engine_process(arg(1, 1_000_000)),
         _ => {
-            eprintln!("usage: compare worked [STEPS RUNS] | compare mnist [EPOCHS]");
+            eprintln!(
+                "usage: compare worked [STEPS RUNS] | mnist [EPOCHS] | large [EPOCHS] | floor [STEPS] | engine [STEPS]"
+            );
             std::process::exit(2);
         }
     }
@@ -79,14 +91,51 @@ fn worked(steps: usize, runs: usize) {
     );
 }
 
-fn mnist(epochs: usize) {
-    const BATCH: usize = 128;
-    const SAMPLES: usize = 468 * BATCH;
-    let text = "inputs = 784\nloss = \"cross_entropy\"\ndtype = \"f32\"\n\
-                [optimizer]\nlearning_rate = 0.01\n\
-                [[layers]]\nunits = 256\nactivation = \"relu\"\nbias = \"per_unit\"\n\
-                [[layers]]\nunits = 10\nactivation = \"softmax\"\nbias = \"per_unit\"\n";
-    let spec = Spec::parse(text, "mnist-shaped MLP").unwrap();
+/// `steps` steps of the hand-fused floor, and the process ends.
+fn floor_process(steps: usize) {
+    let spec = Spec::worked_example();
+    let (x, t, _) = spec.inline_data().unwrap().unwrap();
+    let mut floor = floor::Scalar::worked_example();
+    let mut loss = 0.0;
+    for _ in 0..steps {
+        loss = floor.step(black_box(&x), black_box(&t), black_box(0.5));
+    }
+    println!("{{\"task\": \"floor\", \"steps\": {steps}, \"loss\": {loss:e}}}");
+}
+
+/// `steps` calls of `Trainer::step` on the worked example, and the process ends.
+fn engine_process(steps: usize) {
+    let spec = Spec::worked_example();
+    let (x, t, n) = spec.inline_data().unwrap().unwrap();
+    let mut net = spec.network::<f64>().unwrap();
+    let config = TrainerConfig::in_order(spec.optimizer_config(), n);
+    let mut trainer = Trainer::new(&net, &config, n);
+    let mut loss = 0.0;
+    for _ in 0..steps {
+        loss = trainer.step(&mut net, &x, &t, 2).unwrap();
+    }
+    println!("{{\"task\": \"engine\", \"steps\": {steps}, \"loss\": {loss:e}}}");
+}
+
+/// A ReLU MLP of `sizes` with softmax + cross-entropy, f32, SGD η = 0.01, batch `batch`, on
+/// 59,904 random samples of MNIST's shape, in order.
+fn mlp(task: &str, sizes: &[usize], batch: usize, epochs: usize) {
+    const SAMPLES: usize = 468 * 128;
+    let mut text = format!(
+        "inputs = {}\nloss = \"cross_entropy\"\ndtype = \"f32\"\n[optimizer]\nlearning_rate = 0.01\n",
+        sizes[0]
+    );
+    for (k, &units) in sizes[1..].iter().enumerate() {
+        let activation = if k + 2 == sizes.len() {
+            "softmax"
+        } else {
+            "relu"
+        };
+        text += &format!(
+            "[[layers]]\nunits = {units}\nactivation = \"{activation}\"\nbias = \"per_unit\"\n"
+        );
+    }
+    let spec = Spec::parse(&text, "mnist-shaped MLP").unwrap();
     let mut net = spec.network::<f32>().unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let x: Vec<f32> = (0..SAMPLES * 784).map(|_| rng.gen()).collect();
@@ -97,7 +146,7 @@ fn mnist(epochs: usize) {
     let data = Dataset::new(x, t, 784, 10).unwrap();
     let mut trainer = Trainer::new(
         &net,
-        &TrainerConfig::in_order(OptimizerConfig::sgd(0.01), BATCH),
+        &TrainerConfig::in_order(OptimizerConfig::sgd(0.01), batch),
         SAMPLES,
     );
     let mut rates = Vec::with_capacity(epochs);
@@ -109,10 +158,11 @@ fn mnist(epochs: usize) {
     }
     rates.remove(0); // warm-up
     let rate = median(rates);
-    // Multiply-adds per sample: forward and ∂W of both layers, ∂A of the output layer.
-    let macs = 2.0 * (784.0 * 256.0 + 256.0 * 10.0) + 256.0 * 10.0;
+    // Multiply-adds per sample: forward and ∂W of every layer, ∂A of all but the first.
+    let weights: Vec<f64> = sizes.windows(2).map(|w| (w[0] * w[1]) as f64).collect();
+    let macs = 2.0 * weights.iter().sum::<f64>() + weights[1..].iter().sum::<f64>();
     println!(
-        "{{\"task\": \"mnist\", \"samples_per_s\": {:.0}, \"gflops\": {:.1}, \"loss\": {:.4}, \"threads\": {}}}",
+        "{{\"task\": \"{task}\", \"samples_per_s\": {:.0}, \"gflops\": {:.1}, \"loss\": {:.4}, \"threads\": {}}}",
         rate,
         rate * 2.0 * macs / 1e9,
         loss,

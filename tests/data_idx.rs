@@ -27,7 +27,7 @@ fn pixels_are_scaled_to_the_unit_interval() {
     let r = idx::parse(&img, "i", &labels(&[7, 3]), "l").unwrap();
     assert_eq!((r.count, r.rows, r.columns), (2, 1, 2));
     // 51/255 = 0.2, 102/255 = 0.4.
-    assert_eq!(r.pixels, [0.0, 1.0, 0.2, 0.4]);
+    assert_eq!(r.pixels(), [0.0, 1.0, 0.2, 0.4]);
     assert_eq!(r.labels, [7, 3]);
 }
 

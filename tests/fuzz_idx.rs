@@ -26,8 +26,8 @@ fn exercise(images: &[u8], labels: &[u8]) -> bool {
     match idx::parse(images, "images", labels, "labels") {
         Ok(m) => {
             assert_eq!(m.labels.len(), m.count);
-            assert_eq!(m.pixels.len(), m.count * m.rows * m.columns);
-            assert!(m.pixels.iter().all(|p| (0.0..=1.0).contains(p)));
+            assert_eq!(m.pixels().len(), m.count * m.rows * m.columns);
+            assert!(m.pixels().iter().all(|p| (0.0..=1.0).contains(p)));
             true
         }
         Err(_) => false,

@@ -114,6 +114,10 @@ impl Progress {
 
     /// After each epoch.
     pub fn epoch(&mut self, r: &EpochReport) {
+        if self.quiet {
+            // No bars and no lines (--quiet): nothing to keep up to date.
+            return;
+        }
         let e = r.epoch;
         self.current_epoch = e;
         self.line_samples += self.samples;

@@ -170,6 +170,8 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     if args.stop_after == Some(0) {
         return config_err!("--stop-after is 0, expected at least 1 epoch");
     }
+    // Only a model file reads the run's history (every --save writes one).
+    trainer.keep_history = args.save.is_some();
     let first = trainer.epochs_done();
     let first_step = trainer.steps_done();
     let mut observer = Observer {
@@ -453,15 +455,19 @@ impl<F: Float> backprop::Observer<F> for Observer<'_> {
         trainer: &Trainer<F>,
     ) -> Result<ControlFlow<()>> {
         self.progress.epoch(r);
-        let record = trainer.history.last().copied().unwrap_or(EpochRecord {
-            epoch: r.epoch,
-            train_loss: r.train_loss,
-            val_loss: r.validation.map(|v| v.loss),
-            val_accuracy: r.validation.and_then(|v| v.accuracy),
-            val_rmse: r.validation.and_then(|v| v.rmse),
-            learning_rate: r.learning_rate,
-        });
-        self.record(&record, r.samples_per_s, r.seconds)?;
+        // The report's own record (the trainer keeps its history only for a model file), for
+        // a log line or a plot point when the run asked for one.
+        if self.log.is_some() || self.args.plot.is_some() {
+            let record = EpochRecord {
+                epoch: r.epoch,
+                train_loss: r.train_loss,
+                val_loss: r.validation.map(|v| v.loss),
+                val_accuracy: r.validation.and_then(|v| v.accuracy),
+                val_rmse: r.validation.and_then(|v| v.rmse),
+                learning_rate: r.learning_rate,
+            };
+            self.record(&record, r.samples_per_s, r.seconds)?;
+        }
         if let Some(events) = &mut self.events {
             let mut scalars = vec![
                 ("train/loss", r.train_loss),

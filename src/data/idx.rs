@@ -5,19 +5,28 @@
 //! `00000803` `[count × rows × columns]`, labels `00000801` `[count]`. Pixels 0..=255 are
 //! scaled to [0, 1].
 
+use crate::data::features::pixel_value;
 use crate::error::{Error, Result};
 use std::io::Read;
 use std::path::Path;
 
-/// Images as rows of pixels in [0, 1], with their labels.
+/// Images as rows of pixel bytes (each the value `p / 255` in [0, 1], [`IdxImages::pixels`]),
+/// with their labels.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IdxImages {
-    /// `[count × rows·columns]`.
-    pub pixels: Vec<f64>,
+    /// `[count × rows·columns]`, as in the file.
+    pub bytes: Vec<u8>,
     pub count: usize,
     pub rows: usize,
     pub columns: usize,
     pub labels: Vec<u8>,
+}
+
+impl IdxImages {
+    /// The pixels as values in [0, 1] (`p / 255`), `[count × rows·columns]`.
+    pub fn pixels(&self) -> Vec<f64> {
+        self.bytes.iter().map(|&p| pixel_value(p)).collect()
+    }
 }
 
 /// Reads an images file and its labels file, checking their headers and that they agree.
@@ -96,7 +105,7 @@ fn parse_images(images: &[u8], images_name: &str) -> Result<IdxImages> {
         expected as u128 * 16,
     )?;
     Ok(IdxImages {
-        pixels: pixels.iter().map(|&p| p as f64 / 255.0).collect(),
+        bytes: pixels.to_vec(),
         count,
         rows,
         columns,

@@ -184,7 +184,7 @@ pub fn idx_for_model(
         outputs,
         &labels.display().to_string(),
     )?;
-    Ok((idx.pixels, targets))
+    Ok((idx.pixels(), targets))
 }
 
 /// IDX images to predict from (`predict --data IMAGES`): the pixels as a model's `inputs`
@@ -192,7 +192,7 @@ pub fn idx_for_model(
 pub fn idx_features(images: &Path, inputs: usize) -> Result<Vec<f64>> {
     let idx = idx::read_images(images)?;
     idx_inputs(&idx, images, inputs)?;
-    Ok(idx.pixels)
+    Ok(idx.pixels())
 }
 
 /// Checks that an image has as many pixels as the model has inputs.

@@ -98,7 +98,8 @@ pub fn prepare<F: Float>(
         )));
     }
     let standardize = data.standardize();
-    let features = standardize.then(|| Standardizer::fit(&table.features, inputs, &parts.train));
+    let features =
+        standardize.then(|| Standardizer::fit_by(|k| table.features.get(k), inputs, &parts.train));
     let targets = (standardize && matches!(table.task, Task::Regression { .. }))
         .then(|| Standardizer::fit(&table.targets, outputs, &parts.train));
     let info = DataInfo {
@@ -114,7 +115,7 @@ pub fn prepare<F: Float>(
         let mut row = vec![0.0; inputs.max(outputs)];
         for &r in rows {
             let xr = &mut row[..inputs];
-            xr.copy_from_slice(&t.features[r * inputs..(r + 1) * inputs]);
+            t.features.copy_to(r * inputs, xr);
             info.scale_features(xr);
             x.extend(xr.iter().map(|&v| F::from_f64(v)));
             let tr = &mut row[..outputs];
@@ -131,8 +132,9 @@ pub fn prepare<F: Float>(
             dataset(&table, rows).map(Some)
         }
     };
-    let test = match &test_table {
-        Some(t) => Some(dataset(t, &(0..t.rows()).collect::<Vec<_>>())?),
+    // The test file's table is dropped once its dataset is made (memory: one copy at a time).
+    let test = match test_table {
+        Some(t) => Some(dataset(&t, &(0..t.rows()).collect::<Vec<_>>())?),
         None => some(&parts.test)?,
     };
     Ok(Prepared {

@@ -11,21 +11,23 @@ pub struct Standardizer {
 impl Standardizer {
     /// Fits on the rows `rows` of `values` `[n × columns]`.
     pub fn fit(values: &[f64], columns: usize, rows: &[usize]) -> Standardizer {
+        Self::fit_by(|k| values[k], columns, rows)
+    }
+
+    /// [`Standardizer::fit`] on the values `value(k)`, `k` the place in `[n × columns]`.
+    pub fn fit_by(value: impl Fn(usize) -> f64, columns: usize, rows: &[usize]) -> Standardizer {
         let n = rows.len().max(1) as f64;
         let mut mean = vec![0.0; columns];
         for &r in rows {
-            for (m, &v) in mean.iter_mut().zip(&values[r * columns..(r + 1) * columns]) {
-                *m += v;
+            for (c, m) in mean.iter_mut().enumerate() {
+                *m += value(r * columns + c);
             }
         }
         mean.iter_mut().for_each(|m| *m /= n);
         let mut var = vec![0.0; columns];
         for &r in rows {
-            for ((s, &v), &m) in var
-                .iter_mut()
-                .zip(&values[r * columns..(r + 1) * columns])
-                .zip(&mean)
-            {
+            for (c, (s, &m)) in var.iter_mut().zip(&mean).enumerate() {
+                let v = value(r * columns + c);
                 *s += (v - m) * (v - m);
             }
         }

@@ -10,6 +10,7 @@ use crate::data::checks;
 use crate::data::classes::{encode_classes, idx_label_places};
 use crate::data::config::DataSpec;
 use crate::data::csv::{self, CsvTable};
+use crate::data::features::Features;
 use crate::data::idx;
 use crate::data::task::Task;
 use crate::engine::loss::Loss;
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
     /// `[rows × feature_names.len()]`.
-    pub features: Vec<f64>,
+    pub features: Features,
     pub feature_names: Vec<String>,
     /// `[rows × outputs]`: one-hot classes, a class index, or target values.
     pub targets: Vec<f64>,
@@ -133,7 +134,7 @@ fn load_idx(path: &str, labels: &str, base: &Path, wanted: &Wanted) -> Result<Ta
         .flat_map(|r| (0..idx.columns).map(move |c| format!("pixel_{r}_{c}")))
         .collect();
     Ok(Table {
-        features: idx.pixels,
+        features: Features::Pixels(idx.bytes),
         feature_names,
         targets,
         outputs: wanted.outputs,
@@ -183,7 +184,7 @@ fn load_csv(
             .map_err(|e| checks::hint_classifier(e, wanted.loss))?
     };
     Ok(Table {
-        features,
+        features: Features::Numbers(features),
         feature_names,
         targets,
         outputs: wanted.outputs,
@@ -290,7 +291,10 @@ pub(crate) fn magnitudes(table: &Table, file: &str) -> Result<()> {
         }
         Ok(())
     };
-    check(&table.features, &table.feature_names, width)?;
+    // Pixels are in [0, 1].
+    if let Features::Numbers(values) = &table.features {
+        check(values, &table.feature_names, width)?;
+    }
     if matches!(table.task, Task::Regression { .. }) {
         check(&table.targets, &table.target_names, table.outputs.max(1))?;
     }

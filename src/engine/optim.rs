@@ -275,6 +275,18 @@ impl<F: Float> Optimizer<F> {
     pub fn step(&mut self, params: &mut [F], grads: &[F]) {
         assert_eq!(params.len(), grads.len());
         self.steps = self.steps.saturating_add(1);
+        if self.config.kind == OptimizerKind::Sgd
+            && !self.config.changes_gradient()
+            && params.len() < PARALLEL_MIN
+        {
+            // Plain SGD on one thread, the update alone: the general path's set-up below is a
+            // noticeable share of a tiny network's step (the same arithmetic as `Rule::sgd`).
+            let lr = F::from_f64(self.config.learning_rate);
+            for (p, &g) in params.iter_mut().zip(grads) {
+                *p -= lr * g;
+            }
+            return;
+        }
         let c = self.config;
         let grads = if c.changes_gradient() {
             self.change_gradient(params, grads);

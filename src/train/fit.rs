@@ -115,6 +115,7 @@ impl<F: Float> Trainer<F> {
             // On a pool thread, for the same reason as the epochs (the validation too).
             return rayon::scope(|_| self.fit(net, train, validation, info, plan, observer));
         }
+        self.check_shapes(net, train)?;
         let mut eval_ws = validation.map(|v| Workspace::new(net, v.len().min(metrics::CHUNK)));
         let mut last = None;
         // One clock reading per epoch (two with validation), none when the observer has no use
@@ -128,7 +129,8 @@ impl<F: Float> Trainer<F> {
             let index = self.state.epochs_done;
             let rate = plan.schedule.rate(index);
             self.optimizer.set_learning_rate(rate);
-            let stats = self.epoch_with(net, train, |p| observer.step(p))?;
+            // On this thread: `fit` moved to a pool thread above when the step uses threads.
+            let stats = self.epoch_checked(net, train, |p| observer.step(p))?;
             let trained = now();
             let validation = match (validation, eval_ws.as_mut()) {
                 (Some(v), Some(ws)) => Some(metrics::evaluate(net, v, info, ws)),
@@ -140,14 +142,16 @@ impl<F: Float> Trainer<F> {
             let (train_seconds, seconds) = (since(trained), since(end));
             clock = end;
             let stop = self.record_validation(validation.as_ref(), plan.patience, index, net);
-            self.history.push(EpochRecord {
-                epoch: index + 1,
-                train_loss: stats.loss,
-                val_loss: validation.map(|v| v.loss),
-                val_accuracy: validation.and_then(|v| v.accuracy),
-                val_rmse: validation.and_then(|v| v.rmse),
-                learning_rate: rate,
-            });
+            if self.keep_history {
+                self.history.push(EpochRecord {
+                    epoch: index + 1,
+                    train_loss: stats.loss,
+                    val_loss: validation.map(|v| v.loss),
+                    val_accuracy: validation.and_then(|v| v.accuracy),
+                    val_rmse: validation.and_then(|v| v.rmse),
+                    learning_rate: rate,
+                });
+            }
             if stop && plan.restore_best && self.state.best_epoch != Some(index) {
                 if let (Some(best), Some(e)) = (&self.best_params, self.state.best_epoch) {
                     net.params.clone_from(best);

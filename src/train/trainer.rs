@@ -144,8 +144,13 @@ pub struct Trainer<F> {
     /// Set when [`Trainer::fit`] put the best epoch's parameters back at the end of early
     /// stopping: that epoch (from 0).
     pub restored_best: Option<usize>,
-    /// Every epoch of the run so far, those of the runs it resumed included.
+    /// Every epoch of the run so far, those of the runs it resumed included (kept by
+    /// [`Trainer::fit`] while [`Trainer::keep_history`]).
     pub history: Vec<EpochRecord>,
+    /// Whether [`Trainer::fit`] appends each epoch to [`Trainer::history`] (default true; a
+    /// caller that saves no model file may turn it off: a million one-step epochs otherwise
+    /// keep 48 MB of records nobody reads).
+    pub keep_history: bool,
 }
 
 impl<F: Float> Trainer<F> {
@@ -167,6 +172,7 @@ impl<F: Float> Trainer<F> {
             best_params: None,
             restored_best: None,
             history: Vec::new(),
+            keep_history: true,
         }
     }
 
@@ -254,9 +260,21 @@ impl<F: Float> Trainer<F> {
         &mut self,
         net: &mut Network<F>,
         data: &Dataset<F>,
-        mut progress: impl FnMut(StepProgress) -> ControlFlow<()>,
+        progress: impl FnMut(StepProgress) -> ControlFlow<()>,
     ) -> Result<EpochStats> {
         self.check_shapes(net, data)?;
+        self.epoch_checked(net, data, progress)
+    }
+
+    /// [`Trainer::epoch_here`] on data whose shape [`Trainer::check_shapes`] accepted
+    /// ([`Trainer::fit`] checks once for all its epochs).
+    #[inline]
+    pub(crate) fn epoch_checked(
+        &mut self,
+        net: &mut Network<F>,
+        data: &Dataset<F>,
+        mut progress: impl FnMut(StepProgress) -> ControlFlow<()>,
+    ) -> Result<EpochStats> {
         let n = data.len();
         if self.shuffle {
             self.shuffle_order();
@@ -297,7 +315,7 @@ impl<F: Float> Trainer<F> {
     }
 
     /// The data must be the size and shape the trainer and the network were made for.
-    fn check_shapes(&self, net: &Network<F>, data: &Dataset<F>) -> Result<()> {
+    pub(crate) fn check_shapes(&self, net: &Network<F>, data: &Dataset<F>) -> Result<()> {
         let (n, ni, no) = (data.len(), data.inputs, data.outputs);
         if self.order.len() != n || ni != net.inputs || no != net.outputs() {
             return Err(Error::Config(format!(
@@ -337,9 +355,19 @@ impl<F: Float> Trainer<F> {
             let t = &data.t[start * no..(start + b) * no];
             return self.step(net, x, t, b);
         }
-        for (k, &i) in self.order[start..start + b].iter().enumerate() {
-            self.batch_x[k * ni..(k + 1) * ni].copy_from_slice(&data.x[i * ni..(i + 1) * ni]);
-            self.batch_t[k * no..(k + 1) * no].copy_from_slice(&data.t[i * no..(i + 1) * no]);
+        let threads = self.uses_threads(net);
+        let order = &self.order[start..start + b];
+        let (bx, bt) = (&mut self.batch_x[..b * ni], &mut self.batch_t[..b * no]);
+        if b >= 2 && threads {
+            // A step that uses threads runs on a pool thread: the two halves of the batch are
+            // gathered on both cores (each row is a copy, so the batch is the same).
+            let half = b / 2;
+            let (x0, x1) = bx.split_at_mut(half * ni);
+            let (t0, t1) = bt.split_at_mut(half * no);
+            let (o0, o1) = order.split_at(half);
+            rayon::join(|| gather(data, o0, x0, t0), || gather(data, o1, x1, t1));
+        } else {
+            gather(data, order, bx, bt);
         }
         let (bx, bt) = (
             std::mem::take(&mut self.batch_x),
@@ -391,6 +419,19 @@ impl<F: Float> Trainer<F> {
         self.optimizer.steps = saved.steps;
         self.state = state;
         Ok(())
+    }
+}
+
+/// Copies the samples `rows` of `data` into `x` and `t`, one after the other.
+fn gather<F: Float>(data: &Dataset<F>, rows: &[usize], x: &mut [F], t: &mut [F]) {
+    let (ni, no) = (data.inputs, data.outputs);
+    for ((&i, xr), tr) in rows
+        .iter()
+        .zip(x.chunks_exact_mut(ni))
+        .zip(t.chunks_exact_mut(no))
+    {
+        xr.copy_from_slice(&data.x[i * ni..(i + 1) * ni]);
+        tr.copy_from_slice(&data.t[i * no..(i + 1) * no]);
     }
 }
 
