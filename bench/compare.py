@@ -2,6 +2,7 @@
 prints one Markdown table with the ratios. Started by compare.sh.
 
     python compare.py PATH/TO/examples/compare PATH/TO/backprop [ROUNDS]
+    python compare.py PATH/TO/examples/compare PATH/TO/backprop --from PROGRESS.log
 
 The machine is shared, so its load changes while the script runs: every implementation is run
 once per round, the rounds one after the other (ROUNDS, default 3), and the table shows each
@@ -104,6 +105,24 @@ def train_epochs(backprop, spec, env_set=None):
     return {"samples_per_s": MNIST_SAMPLES / secs, "peak_mb": got[3], "epoch_s": secs}
 
 
+def read_log(path, cases, samples):
+    """Fills `samples` from the progress lines of a run; returns the rounds seen."""
+    rounds = 0
+    with open(path) as f:
+        for line in f:
+            if not line.startswith("  round ") or " thread(s)  " not in line:
+                continue
+            head, rest = line.split(" thread(s)  ", 1)
+            _, r, task, threads = head.split()
+            name, result = rest[:40].strip(), json.loads(rest[41:])
+            rounds = max(rounds, int(r))
+            for c, (t, th, _, impls) in enumerate(cases):
+                for i, (n, _) in enumerate(impls):
+                    if (t, th, n) == (task, threads, name) and result is not None:
+                        samples.setdefault((c, i), []).append(result)
+    return rounds
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -117,7 +136,10 @@ def cpu_model():
 
 def main():
     compare, backprop = sys.argv[1], sys.argv[2]
-    rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    # `--from LOG`: no runs, the table of the progress lines a run wrote on stderr (of a run
+    # stopped early, say; the load average and memory lines are then not known).
+    from_log = sys.argv[4] if len(sys.argv) > 4 and sys.argv[3] == "--from" else None
+    rounds = int(sys.argv[3]) if len(sys.argv) > 3 and not from_log else 3
     py = sys.executable
     peer = lambda fw, task: (lambda env, unset: json_result(
         [py, os.path.join(HERE, "peers.py"), fw, task], env, unset))
@@ -173,7 +195,9 @@ def main():
     for k in OPENBLAS_VARS:
         print(f"# {k}={os.environ.get(k, '(unset)')}")
     samples = {}  # (case index, implementation index) -> results over the rounds
-    for r in range(rounds):
+    if from_log:
+        rounds = read_log(from_log, cases, samples)
+    for r in range(0 if from_log else rounds):
         for c, (task, threads, env, impls) in enumerate(cases):
             for i, (name, run) in enumerate(impls):
                 result = run(env, ())
@@ -181,8 +205,9 @@ def main():
                     samples.setdefault((c, i), []).append(result)
                 print(f"  round {r + 1}  {task:14} {threads:>3} thread(s)  {name:40} "
                       f"{json.dumps(result)}", file=sys.stderr)
-    memory = process([backprop, "train", os.path.join(ROOT, "examples", "08-mnist.toml"),
-                      "--epochs", "1", "--quiet"])
+    memory = None if from_log else process(
+        [backprop, "train", os.path.join(ROOT, "examples", "08-mnist.toml"), "--epochs", "1",
+         "--quiet"])
     print(f"# load average at end {' '.join(f'{l:.1f}' for l in os.getloadavg())}; medians over "
           f"{rounds} rounds (min–max in brackets)")
     if memory:
