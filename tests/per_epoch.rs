@@ -150,7 +150,7 @@ fn a_batch_gathered_on_two_threads_is_the_batch() {
     let spec = Spec::parse(text, "spec.toml").unwrap();
     let n = 64;
     let row: Vec<f32> = (0..784).map(|k| (k % 13) as f32 / 13.0).collect();
-    let mut target = vec![0.0f32; 10];
+    let mut target = [0.0f32; 10];
     target[3] = 1.0;
     let x: Vec<f32> = (0..n).flat_map(|_| row.iter().copied()).collect();
     let t: Vec<f32> = (0..n).flat_map(|_| target.iter().copied()).collect();
