@@ -140,7 +140,13 @@ fn one_hot_and_mean_fill_match_the_hand_encoding() {
     assert_eq!((spec.inputs, spec.outputs()), (5, 2));
     assert_eq!(
         p.info.feature_names,
-        ["size", "colour=blue", "colour=green", "colour=red", "weight"]
+        [
+            "size",
+            "colour=blue",
+            "colour=green",
+            "colour=red",
+            "weight"
+        ]
     );
     let all: Vec<usize> = (0..8).collect();
     // Sizes 1 2 3 5 7 8 9: mean 35/7 = 5; weights 10 30 40 50 90 20 60: mean 300/7;
@@ -221,7 +227,10 @@ fn one_hot_inputs_are_not_standardised() {
 fn a_messy_table_trains_predicts_and_evaluates() {
     let dir = folder(&spec("", "", "missing = \"median\"\ndelimiter = \";\""));
     let d = dir.path();
-    ok(d, &["train", "spec.toml", "--quiet", "--save", "m.safetensors"]);
+    ok(
+        d,
+        &["train", "spec.toml", "--quiet", "--save", "m.safetensors"],
+    );
     // New rows, with a missing size and a missing colour: filled with the training medians
     // and most frequent colour, so the predictions equal those of the rows filled by hand.
     let model = model_file::load(&d.join("m.safetensors")).unwrap();
@@ -254,7 +263,12 @@ fn a_messy_table_trains_predicts_and_evaluates() {
     let hot: Vec<String> = one_hot(top).iter().map(|v| v.to_string()).collect();
     let encoded = ok(
         d,
-        &["predict", "m.safetensors", "--input", &format!("4,{},35", hot.join(","))],
+        &[
+            "predict",
+            "m.safetensors",
+            "--input",
+            &format!("4,{},35", hot.join(",")),
+        ],
     );
     let first = filled.lines().nth(1).unwrap();
     let p_big: f64 = first.split(',').nth(1).unwrap().parse().unwrap();
@@ -276,13 +290,20 @@ fn a_messy_table_trains_predicts_and_evaluates() {
 fn predict_refuses_an_unseen_category_and_a_missing_value_naming_line_and_column() {
     let dir = folder(&spec("", "", "missing = \"drop\""));
     let d = dir.path();
-    let out = ok(d, &["train", "spec.toml", "--save", "m.safetensors", "--quiet"]);
+    let out = ok(
+        d,
+        &["train", "spec.toml", "--save", "m.safetensors", "--quiet"],
+    );
     // Three rows have a missing value.
     assert!(
         out.contains("dropped 3 rows with a missing value ([data] missing = \"drop\")"),
         "{out}"
     );
-    std::fs::write(d.join("new.csv"), "size,colour,weight\n1,red,2\n2,purple,3\n").unwrap();
+    std::fs::write(
+        d.join("new.csv"),
+        "size,colour,weight\n1,red,2\n2,purple,3\n",
+    )
+    .unwrap();
     let e = refused(d, &["predict", "m.safetensors", "--data", "new.csv"]);
     assert!(
         e.contains("new.csv: line 3, column 2 (`colour`): category `purple` was not in the training data; expected one of `blue`, `green`, `red`"),
@@ -331,7 +352,10 @@ fn inferred_inputs_and_units_equal_the_written_out_ones() {
     let inferred = folder(&spec("", "", data));
     let written = folder(&spec("inputs = 5", "units = 2", data));
     for d in [inferred.path(), written.path()] {
-        ok(d, &["train", "spec.toml", "--quiet", "--save", "m.safetensors"]);
+        ok(
+            d,
+            &["train", "spec.toml", "--quiet", "--save", "m.safetensors"],
+        );
     }
     let params = |d: &Path| match model_file::load(&d.join("m.safetensors")).unwrap() {
         AnyModel::F64(m) => (m.network.inputs, m.network.outputs(), m.network.params),
@@ -392,7 +416,10 @@ fn a_wrong_delimiter_is_named() {
     );
     let dir = folder(&spec("", "", "delimiter = \";;\""));
     let e = refused(dir.path(), &["train", "spec.toml", "--quiet"]);
-    assert!(e.contains("data: delimiter is \";;\", expected one character"), "{e}");
+    assert!(
+        e.contains("data: delimiter is \";;\", expected one character"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -408,12 +435,19 @@ fn a_byte_order_mark_is_dropped_at_the_start_only() {
 fn a_column_named_in_categorical_is_one_hot_even_when_numeric() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(d.join("data.csv"), "grade,x,label\n2,0.5,a\n10,1.5,b\n1,2.5,a\n").unwrap();
+    std::fs::write(
+        d.join("data.csv"),
+        "grade,x,label\n2,0.5,a\n10,1.5,b\n1,2.5,a\n",
+    )
+    .unwrap();
     let text = "loss = \"cross_entropy\"\n[optimizer]\nlearning_rate = 0.1\n[[layers]]\nactivation = \"softmax\"\n[data]\npath = \"data.csv\"\ncategorical = [\"grade\"]\nvalidation = 0\ntest = 0\nstandardize = false\n";
     let s = Spec::parse_in(text, "spec.toml", d).unwrap();
     let p = s.prepare::<f64>(d).unwrap();
     // Categories in numeric order: 1, 2, 10.
-    assert_eq!(p.info.feature_names, ["grade=1", "grade=2", "grade=10", "x"]);
+    assert_eq!(
+        p.info.feature_names,
+        ["grade=1", "grade=2", "grade=10", "x"]
+    );
     #[rustfmt::skip]
     let by_hand = [
         0.0, 1.0, 0.0, 0.5,
@@ -426,5 +460,8 @@ fn a_column_named_in_categorical_is_one_hot_even_when_numeric() {
         .and_then(|s| s.prepare::<f64>(d).map(drop))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("no column named `grades` (named in [data] categorical)"), "{e}");
+    assert!(
+        e.contains("no column named `grades` (named in [data] categorical)"),
+        "{e}"
+    );
 }

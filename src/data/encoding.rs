@@ -163,6 +163,18 @@ impl Encoding {
         hint: &str,
     ) -> Result<Vec<f64>> {
         let width = self.width();
+        if !self.all_numbers() {
+            // A text column of as many values as rows (names, ids) makes as many inputs.
+            crate::io::limits::check_file(
+                &csv.file,
+                &format!(
+                    "one-hot encoding {} ({} rows × {width} inputs)",
+                    describe(&self.columns),
+                    csv.rows.len()
+                ),
+                (csv.rows.len() * width) as u128 * 8,
+            )?;
+        }
         let mut out = Vec::with_capacity(csv.rows.len() * width);
         let err = |message: String| Error::File {
             file: csv.file.clone(),

@@ -10,7 +10,7 @@ use crate::data::config::DataSpec;
 use crate::data::encoding::Encoding;
 use crate::data::idx;
 use crate::data::missing::{self, Missing};
-use crate::data::table::{csv_columns, read_csv_with};
+use crate::data::table::{csv_columns, drop_missing, read_csv_with};
 use crate::data::task::Task;
 use crate::engine::loss::Loss;
 use crate::error::{Error, Result};
@@ -50,9 +50,7 @@ pub fn shape(data: &DataSpec, base: &Path, loss: Loss) -> Result<(usize, usize)>
     checks::has_header(&csv)?;
     let (_, targets, features) = csv_columns(&csv, data, None)?;
     if data.missing() == Missing::Drop {
-        let used: Vec<usize> = features.iter().chain(&targets).copied().collect();
-        csv.rows
-            .retain(|(_, f)| !used.iter().any(|&c| missing::is_missing(&f[c])));
+        drop_missing(&mut csv, &[&features, &targets])?;
     }
     let inputs = Encoding::fit(&csv, &features, data.categorical(), data.missing())?.width();
     let outputs = if !Task::classifies(loss) {
@@ -70,6 +68,8 @@ pub fn shape(data: &DataSpec, base: &Path, loss: Loss) -> Result<(usize, usize)>
                     .map(|(_, f)| f[c].as_str())
                     .filter(|l| !missing::is_missing(l))
                     .collect();
+                let names: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+                checks::at_least_two_classes(&names, &csv.file)?;
                 labels.len()
             }
         }

@@ -172,26 +172,10 @@ fn load_csv(
     checks::has_header(&csv)?;
     let (target_names, target_columns, feature_columns) = csv_columns(&csv, data, known)?;
     let mode = data.missing();
-    let mut dropped = 0;
-    if mode == Missing::Drop {
-        let wanted_columns: Vec<usize> = feature_columns
-            .iter()
-            .chain(&target_columns)
-            .copied()
-            .collect();
-        let before = csv.rows.len();
-        csv.rows
-            .retain(|(_, f)| !wanted_columns.iter().any(|&c| missing::is_missing(&f[c])));
-        dropped = before - csv.rows.len();
-        if csv.rows.is_empty() {
-            return Err(Error::File {
-                file: csv.file.clone(),
-                message: format!(
-                    "every one of its {before} rows has a missing value, so [data] missing = \"drop\" leaves none; expected some complete rows (or missing = \"mean\" or \"median\")"
-                ),
-            });
-        }
-    }
+    let dropped = match mode {
+        Missing::Drop => drop_missing(&mut csv, &[&feature_columns, &target_columns])?,
+        _ => 0,
+    };
     let encoding = match known {
         Some(t) => t.encoding.clone(),
         None => Encoding::fit(&csv, &feature_columns, data.categorical(), mode)?,
@@ -203,7 +187,9 @@ fn load_csv(
     let features = encoding.encode(&csv, &feature_columns, mode.imputes(), hint)?;
     let target_hint = |e: Error| {
         match e {
-        Error::File { file, message } if mode.imputes() && message.contains("missing value") => {
+        Error::File { file, message }
+            if mode.imputes() && (message.contains("missing value") || message.contains("missing label")) =>
+        {
             Error::File {
                 file,
                 message: format!("{message} (a missing target is never filled in; missing = \"drop\" drops its row)"),
@@ -228,6 +214,26 @@ fn load_csv(
         encoding,
         dropped,
     })
+}
+
+/// Drops the rows of `csv` with a missing value in one of `columns` (`[data] missing =
+/// "drop"`); returns how many. Dropping every row is an error.
+pub(crate) fn drop_missing(csv: &mut CsvTable, columns: &[&[usize]]) -> Result<usize> {
+    let before = csv.rows.len();
+    csv.rows.retain(|(_, f)| {
+        !columns
+            .iter()
+            .any(|cs| cs.iter().any(|&c| missing::is_missing(&f[c])))
+    });
+    if csv.rows.is_empty() {
+        return Err(Error::File {
+            file: csv.file.clone(),
+            message: format!(
+                "every one of its {before} rows has a missing value, so [data] missing = \"drop\" leaves none; expected some complete rows (or missing = \"mean\" or \"median\")"
+            ),
+        });
+    }
+    Ok(before - csv.rows.len())
 }
 
 /// The target columns' names and indices and the feature columns' indices of a CSV table:
