@@ -9,9 +9,12 @@ use backprop::{model_file, AnyModel, Spec};
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// (size, colour, weight, label); `None` where the CSV has a missing value.
+type Row = (Option<f64>, Option<&'static str>, Option<f64>, &'static str);
+
 /// size;colour;weight;label — with a missing size (`NA`), weight (empty) and colour (`?`).
 /// The rows, as the test reads them by hand: (size, colour, weight, label).
-const ROWS: [(Option<f64>, Option<&str>, Option<f64>, &str); 8] = [
+const ROWS: [Row; 8] = [
     (Some(1.0), Some("red"), Some(10.0), "small"),
     (Some(2.0), Some("green"), None, "small"),
     (Some(3.0), Some("blue"), Some(30.0), "big"),

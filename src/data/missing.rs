@@ -89,12 +89,11 @@ pub fn median(values: &[f64]) -> Option<f64> {
 
 /// The most frequent of `counts` (the first on a tie; `None` when all are 0).
 pub fn mode(counts: &[usize]) -> Option<usize> {
-    let best = (0..counts.len()).fold(None, |best: Option<usize>, k| match best {
+    (0..counts.len()).fold(None, |best: Option<usize>, k| match best {
         Some(b) if counts[b] >= counts[k] => Some(b),
         _ if counts[k] > 0 => Some(k),
         b => b,
-    });
-    best
+    })
 }
 
 #[cfg(test)]

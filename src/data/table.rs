@@ -185,18 +185,19 @@ fn load_csv(
         _ => "",
     };
     let features = encoding.encode(&csv, &feature_columns, mode.imputes(), hint)?;
-    let target_hint = |e: Error| {
-        match e {
+    const NEVER_FILLED: &str =
+        "a missing target is never filled in; missing = \"drop\" drops its row";
+    let target_hint = |e: Error| match e {
         Error::File { file, message }
-            if mode.imputes() && (message.contains("missing value") || message.contains("missing label")) =>
+            if mode.imputes()
+                && (message.contains("missing value") || message.contains("missing label")) =>
         {
             Error::File {
                 file,
-                message: format!("{message} (a missing target is never filled in; missing = \"drop\" drops its row)"),
+                message: format!("{message} ({NEVER_FILLED})"),
             }
         }
         other => other,
-    }
     };
     let (targets, task) = if Task::classifies(wanted.loss) {
         csv_classes(&csv, &target_columns, wanted).map_err(target_hint)?
