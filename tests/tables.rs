@@ -472,7 +472,10 @@ fn a_column_named_in_categorical_is_one_hot_even_when_numeric() {
 #[test]
 fn the_tables_example_trains() {
     let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/13-tables.toml");
-    let out = ok(Path::new(env!("CARGO_MANIFEST_DIR")), &["train", spec, "--quiet"]);
+    let out = ok(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["train", spec, "--quiet"],
+    );
     assert!(
         out.contains("test set (8 samples): loss") && out.contains("accuracy 1.0000"),
         "{out}"

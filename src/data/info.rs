@@ -131,7 +131,14 @@ impl DataInfo {
                     message: format!(
                         "no header (line 1 is all numbers) and {} columns, expected {width} (the model's features {}, then {})",
                         positional.header.len(),
-                        csv::quoted_list(&self.feature_names),
+                        csv::quoted_list(
+                            &self
+                                .encoding
+                                .columns
+                                .iter()
+                                .map(|c| c.name.clone())
+                                .collect::<Vec<_>>()
+                        ),
                         csv::quoted_list(&self.target_names)
                     ),
                 });
