@@ -481,3 +481,15 @@ fn the_tables_example_trains() {
         "{out}"
     );
 }
+
+#[test]
+fn inline_rows_give_the_shape_too() {
+    // The worked example without `inputs` and the output layer's `units`: 2 inputs and 1
+    // output, from its inline rows; otherwise the same spec.
+    let text = backprop::spec::WORKED_EXAMPLE
+        .replacen("inputs = 2\n", "", 1)
+        .replacen("units = 1\n", "", 1);
+    assert!(!text.contains("inputs = 2\n") && !text.contains("units = 1\n"));
+    let s = Spec::parse(&text, "worked example").unwrap();
+    assert_eq!(s, Spec::worked_example());
+}
