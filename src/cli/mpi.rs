@@ -106,6 +106,13 @@ impl World {
                 Some(d)
             })
             .collect();
+        if total == 0 {
+            return; // (every rank knows the counts, so every rank returns here)
+        }
+        // An empty slice's pointer is dangling, 0x1, which OpenMPI reads as MPI_IN_PLACE: an
+        // empty send points into a real array instead.
+        let pad = [0u8; 1];
+        let mine = if mine.is_empty() { &pad[..0] } else { mine };
         let _serial = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut partition = PartitionMut::new(all, sizes, displs);
         self.world.all_gather_varcount_into(mine, &mut partition);
@@ -125,6 +132,15 @@ impl World {
     /// waiting in an exchange that this one will never join.
     pub fn abort(&self, code: i32) -> ! {
         self.world.abort(code)
+    }
+}
+
+impl Drop for World {
+    /// Every rank waits for the others before MPI ends: a rank that stopped must not exit
+    /// (and have the launcher end the job) while rank 0 still writes the checkpoint.
+    fn drop(&mut self) {
+        let _serial = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        self.world.barrier();
     }
 }
 

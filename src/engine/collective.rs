@@ -80,7 +80,7 @@ impl<F: Float> ShardedWorkspace<F> {
         }
         // Every rank's shards' gradients and losses, and its vote, to every rank.
         let counts: Vec<usize> = (0..ranks)
-            .map(|r| (0..count).filter(|&s| owner(s, count, r) == r).count() * (p + 1) + 1)
+            .map(|r| (0..count).filter(|&s| owner(s, count, ranks) == r).count() * (p + 1) + 1)
             .collect();
         let mut send = Vec::with_capacity(counts[rank]);
         for &s in &mine {
@@ -94,7 +94,7 @@ impl<F: Float> ShardedWorkspace<F> {
         let mut stop = false;
         for (r, &n) in counts.iter().enumerate() {
             let block = &all[at..at + n];
-            let owned = (0..count).filter(|&s| owner(s, count, r) == r);
+            let owned = (0..count).filter(|&s| owner(s, count, ranks) == r);
             for (s, values) in owned.zip(block.chunks_exact(p + 1)) {
                 if r != rank {
                     self.parts[s].grads.copy_from_slice(&values[..p]);
