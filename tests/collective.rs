@@ -78,7 +78,12 @@ impl<F: Float> Observer<F> for Stop<F> {
             _ => ControlFlow::Continue(()),
         }
     }
-    fn epoch(&mut self, _: &EpochReport, _: &Network<F>, _: &Trainer<F>) -> Result<ControlFlow<()>> {
+    fn epoch(
+        &mut self,
+        _: &EpochReport,
+        _: &Network<F>,
+        _: &Trainer<F>,
+    ) -> Result<ControlFlow<()>> {
         Ok(ControlFlow::Continue(()))
     }
 }

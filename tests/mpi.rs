@@ -20,10 +20,15 @@ const LIMIT: Duration = Duration::from_secs(120);
 /// `mpirun` on this machine for `ranks` ranks of `backprop train ARGS`.
 fn mpirun(ranks: usize) -> Command {
     let mut c = Command::new("mpirun");
-    c.args(["--allow-run-as-root", "--oversubscribe", "--bind-to", "none"])
-        .args(["--mca", "btl_vader_single_copy_mechanism", "none"])
-        .args(["-x", "RAYON_NUM_THREADS=1"])
-        .args(["-np", &ranks.to_string(), BIN, "train"]);
+    c.args([
+        "--allow-run-as-root",
+        "--oversubscribe",
+        "--bind-to",
+        "none",
+    ])
+    .args(["--mca", "btl_vader_single_copy_mechanism", "none"])
+    .args(["-x", "RAYON_NUM_THREADS=1"])
+    .args(["-np", &ranks.to_string(), BIN, "train"]);
     c
 }
 
@@ -34,7 +39,12 @@ fn wait(mut child: Child, limit: Duration) -> (ExitStatus, String, String, Durat
         if let Some(status) = child.try_wait().unwrap() {
             let out = child.wait_with_output().unwrap();
             let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-            return (status, text(&out.stdout), text(&out.stderr), start.elapsed());
+            return (
+                status,
+                text(&out.stdout),
+                text(&out.stderr),
+                start.elapsed(),
+            );
         }
         if start.elapsed() > limit {
             let _ = child.kill();
@@ -225,7 +235,12 @@ fn figures(log: &Path) -> Vec<serde_json::Value> {
 fn same_as_one_process(spec: &Path, dir: &Path) {
     let (model, log) = (dir.join("alone.safetensors"), dir.join("alone.jsonl"));
     let mut alone = Command::new(BIN);
-    alone.arg("train").arg(spec).arg("--quiet").arg("--save").arg(&model);
+    alone
+        .arg("train")
+        .arg(spec)
+        .arg("--quiet")
+        .arg("--save")
+        .arg(&model);
     alone.arg("--log").arg(&log);
     ok(alone);
     let expected = std::fs::read(&model).unwrap();
@@ -237,7 +252,12 @@ fn same_as_one_process(spec: &Path, dir: &Path) {
             dir.join(format!("ranks{ranks}.jsonl")),
         );
         let mut c = mpirun(ranks);
-        c.arg(spec).arg("--quiet").arg("--save").arg(&m).arg("--log").arg(&l);
+        c.arg(spec)
+            .arg("--quiet")
+            .arg("--save")
+            .arg(&m)
+            .arg("--log")
+            .arg(&l);
         let stdout = ok(c);
         assert_eq!(
             stdout.matches("trained ").count(),
@@ -270,15 +290,28 @@ fn resume_on_another_number_of_ranks_continues_exactly() {
     let spec = csv_spec(dir.path());
     let whole = dir.path().join("whole.safetensors");
     let mut alone = Command::new(BIN);
-    alone.arg("train").arg(&spec).arg("--quiet").arg("--save").arg(&whole);
+    alone
+        .arg("train")
+        .arg(&spec)
+        .arg("--quiet")
+        .arg("--save")
+        .arg(&whole);
     ok(alone);
     // Two epochs on 2 ranks, the other two on 3.
     let part = dir.path().join("part.safetensors");
     let mut first = mpirun(2);
-    first.arg(&spec).args(["--quiet", "--stop-after", "2", "--save"]).arg(&part);
+    first
+        .arg(&spec)
+        .args(["--quiet", "--stop-after", "2", "--save"])
+        .arg(&part);
     ok(first);
     let mut rest = mpirun(3);
-    rest.arg(&spec).arg("--quiet").arg("--resume").arg(&part).arg("--save").arg(&part);
+    rest.arg(&spec)
+        .arg("--quiet")
+        .arg("--resume")
+        .arg(&part)
+        .arg("--save")
+        .arg(&part);
     ok(rest);
     assert!(std::fs::read(&part).unwrap() == std::fs::read(&whole).unwrap());
 }
@@ -301,7 +334,8 @@ fn a_rank_that_read_other_data_ends_the_run_with_a_message_from_rank_0() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("error: rank 1 read another spec, flags, data or --resume model than rank 0"),
+        stderr
+            .contains("error: rank 1 read another spec, flags, data or --resume model than rank 0"),
         "{stderr}"
     );
     assert_eq!(stderr.matches("error").count(), 1, "one message: {stderr}");
@@ -348,7 +382,14 @@ fn long_run(dir: &Path, model: &Path) -> (Child, PathBuf) {
     let spec = mnist_spec(dir);
     let mut c = mpirun(2);
     c.arg(&spec)
-        .args(["--quiet", "--epochs", "400", "--checkpoint-every", "1", "--save"])
+        .args([
+            "--quiet",
+            "--epochs",
+            "400",
+            "--checkpoint-every",
+            "1",
+            "--save",
+        ])
         .arg(model)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -367,11 +408,18 @@ fn a_rank_killed_mid_run_ends_the_run_within_seconds() {
     let model = dir.path().join("m.safetensors");
     let (child, _) = long_run(dir.path(), &model);
     let pid = rank_pid(1, Instant::now() + LIMIT);
-    assert!(Command::new("kill").args(["-KILL", &pid.to_string()]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
     let (status, _, stderr, took) = wait(child, Duration::from_secs(20));
     assert!(!status.success(), "{stderr}");
     assert!(took < Duration::from_secs(10), "ended after {took:?}");
-    assert!(stderr.contains("signal 9") || stderr.contains("Killed"), "{stderr}");
+    assert!(
+        stderr.contains("signal 9") || stderr.contains("Killed"),
+        "{stderr}"
+    );
     // The last checkpoint is whole.
     assert!(backprop::model_file::load(&model).is_ok());
 }
@@ -383,7 +431,11 @@ fn sigterm_on_one_rank_stops_every_rank_after_the_same_step_and_the_run_resumes_
     let (child, spec) = long_run(dir.path(), &model);
     let pid = rank_pid(1, Instant::now() + LIMIT);
     std::thread::sleep(Duration::from_millis(300));
-    assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
     let (status, stdout, stderr, took) = wait(child, Duration::from_secs(30));
     assert_eq!(status.code(), Some(130), "{stdout}{stderr}");
     assert!(took < Duration::from_secs(10), "stopped after {took:?}");
@@ -399,12 +451,22 @@ fn sigterm_on_one_rank_stops_every_rank_after_the_same_step_and_the_run_resumes_
     let end = (epochs + 1).to_string();
     let whole = dir.path().join("whole.safetensors");
     let mut alone = Command::new(BIN);
-    alone.arg("train").arg(&spec).args(["--quiet", "--epochs", "400", "--stop-after", &end]);
+    alone
+        .arg("train")
+        .arg(&spec)
+        .args(["--quiet", "--epochs", "400", "--stop-after", &end]);
     alone.arg("--save").arg(&whole);
     ok(alone);
     let mut rest = mpirun(3);
     rest.arg(&spec)
-        .args(["--quiet", "--epochs", "400", "--stop-after", &end, "--resume"])
+        .args([
+            "--quiet",
+            "--epochs",
+            "400",
+            "--stop-after",
+            &end,
+            "--resume",
+        ])
         .arg(&model)
         .arg("--save")
         .arg(&model);

@@ -29,12 +29,18 @@ impl Group {
     /// The ranks of the MPI job that started this process, or this process alone.
     pub fn join() -> Result<Group> {
         #[cfg(feature = "mpi")]
-        if super::mpi::launched() {
+        if launched().is_some() {
             let world = super::mpi::World::start()?;
             if world.rank() != 0 {
                 silence_stdout();
             }
             return Ok(Group::Mpi(Arc::new(world)));
+        }
+        #[cfg(not(feature = "mpi"))]
+        if let Some(ranks) = launched().filter(|&n| n > 1) {
+            return Err(backprop::Error::Config(format!(
+                "started as one of {ranks} MPI ranks, but this backprop was built without MPI, and each rank would train alone; build it with `cargo build --release --features mpi`"
+            )));
         }
         Ok(Group::Alone)
     }
@@ -123,6 +129,16 @@ impl Group {
             (_, result) => result,
         }
     }
+}
+
+/// The ranks of the MPI job that started this process, when an MPI launcher did (OpenMPI's
+/// `mpirun` sets `OMPI_COMM_WORLD_SIZE`; MPICH's and Slurm's, `PMI_SIZE`; a PMIx launcher,
+/// `PMIX_RANK`, the size unknown: 0).
+fn launched() -> Option<usize> {
+    let size = |v: &str| std::env::var(v).ok().and_then(|n| n.parse().ok());
+    size("OMPI_COMM_WORLD_SIZE")
+        .or_else(|| size("PMI_SIZE"))
+        .or_else(|| std::env::var_os("PMIX_RANK").map(|_| 0))
 }
 
 /// Compares the ranks' readiness (`Ok(fingerprint)` or `Err(message)`): `Err` with what rank 0

@@ -16,14 +16,6 @@ use mpi::Count;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-/// Whether this process was started by an MPI launcher (OpenMPI's `mpirun`, or a PMI one:
-/// MPICH's, Slurm's).
-pub fn launched() -> bool {
-    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some())
-}
-
 /// MPI started, and this process's place in the job.
 pub struct World {
     /// Kept for its lifetime: dropping it ends MPI (`MPI_Finalize`).
