@@ -36,6 +36,14 @@ fn random_spec(rng: &mut ChaCha8Rng) -> String {
         rng.gen_range(0.9..0.9999),
         rng.gen_range(1e-9..1e-6),
     );
+    // Coupled weight decay in a third of the cases, on the biases too in half of those.
+    if rng.gen_bool(1.0 / 3.0) {
+        toml += &format!(
+            "weight_decay = {}\ndecay_biases = {}\n",
+            rng.gen_range(0.001..0.5),
+            rng.gen_bool(0.5)
+        );
+    }
     let mut fan_in = inputs;
     let mut outputs = 0;
     for l in 0..depth {
@@ -142,7 +150,7 @@ fn the_derivation_agrees_with_the_engine_on_random_networks() {
         let mut ws = Workspace::new(&net, n);
         let loss = net.loss_and_gradients(&x, &t, n, &mut ws);
         let grads = ws.gradients().to_vec();
-        let mut opt = Optimizer::new(spec.optimizer_config(), net.params.len());
+        let mut opt = Optimizer::for_network(spec.optimizer_config(), &net);
         let before = net.params.clone();
         opt.step(&mut net.params, &grads);
 
@@ -188,6 +196,23 @@ fn the_derivation_agrees_with_the_engine_on_random_networks() {
                 "{}",
                 why(&format!("walk {name}"), grad, walked)
             );
+            // With weight decay, the rule's input is g + λθ (of the biases only when asked).
+            let c = opt.config;
+            let decays = c.weight_decay != 0.0 && (name.starts_with('w') || c.decay_biases);
+            let decayed = g.value(&format!("decayed.{name}"));
+            assert_eq!(
+                decayed.is_some(),
+                decays,
+                "case {case}: decayed.{name}\n{toml}"
+            );
+            if let Some(d) = decayed {
+                let by_hand = grads[k] + c.weight_decay * before[k];
+                assert!(
+                    close(d, by_hand),
+                    "{}",
+                    why(&format!("decayed.{name}"), d, by_hand)
+                );
+            }
             let new = at(&format!("new.{name}"));
             // Adam divides the gradient by its own size: where the gradient is round-off (a
             // bias shared by a softmax layer has Σ_j δ_j = 0 exactly), its step is ±η·noise in
@@ -210,6 +235,11 @@ fn the_derivation_agrees_with_the_engine_on_random_networks() {
             format!("{:?}", last.activation),
             format!("{:?}", opt.config.kind),
         ));
+        seen.insert((
+            "decay".into(),
+            format!("{:?}", opt.config.kind),
+            format!("{}", opt.config.weight_decay != 0.0),
+        ));
         for layer in &net.layers {
             seen.insert((
                 format!("{:?}", layer.activation),
@@ -228,6 +258,10 @@ fn the_derivation_agrees_with_the_engine_on_random_networks() {
         }
     }
     for kind in ["Sgd", "Momentum", "Adam"] {
+        assert!(
+            seen.contains(&("decay".into(), kind.into(), "true".into())),
+            "{kind} decay"
+        );
         for loss in ["HalfSse", "Mse", "CrossEntropy", "Bce"] {
             assert!(
                 seen.iter().any(|(l, _, k)| l == loss && k == kind),

@@ -89,6 +89,44 @@ fn every_quantity_matches_the_hand_derivation() {
     assert!((at("new.b1") - 0.344999).abs() < 1e-6);
 }
 
+/// With `weight_decay = λ` (coupled, weights only): decayed.w = ∂E_total/∂w + λ·w, then
+/// new.w = w − η·decayed.w; the biases step on their plain gradient.
+#[test]
+fn weight_decay_is_written_out_and_matches_the_hand_derivation() {
+    let lambda = 0.01;
+    let mut spec = Spec::worked_example();
+    spec.optimizer.weight_decay = Some(lambda);
+    let d = Derivation::from_spec(&spec, None).unwrap();
+    let hand = by_hand();
+    let of = |n: &str| hand.iter().find(|(k, _)| k == n).unwrap().1;
+    let values = [0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.60];
+    for (k, name) in ["w1", "w2", "w3", "w4", "b1", "w5", "w6", "b2"]
+        .iter()
+        .enumerate()
+    {
+        let grad = of(&format!("grad.{name}"));
+        let new = d.graph.value(&format!("new.{name}")).unwrap();
+        if name.starts_with('w') {
+            let decayed = grad + lambda * values[k];
+            let got = d.graph.value(&format!("decayed.{name}")).unwrap();
+            assert!(
+                (got - decayed).abs() < 1e-15,
+                "decayed.{name}: {got} vs {decayed}"
+            );
+            assert!(
+                (new - (values[k] - 0.5 * decayed)).abs() < 1e-15,
+                "new.{name}"
+            );
+        } else {
+            assert!(d.graph.value(&format!("decayed.{name}")).is_none());
+            assert!((new - (values[k] - 0.5 * grad)).abs() < 1e-15, "new.{name}");
+        }
+    }
+    let text = render(&d, Format::Text, RenderOptions::default());
+    assert!(text.contains("weight decay λ = 0.01"), "{text}");
+    assert!(text.contains("decayed.w5 = grad.w5 + λ·w5"), "{text}");
+}
+
 #[test]
 fn every_format_and_language_covers_every_parameter_update() {
     let d = derivation();

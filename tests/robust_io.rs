@@ -333,3 +333,57 @@ fn a_header_of_a_hundred_thousand_columns_is_read_in_linear_time() {
         start.elapsed()
     );
 }
+
+/// A run whose `--log` (and then `--save`) fills the disk stops with the cause and leaves no
+/// temporary file behind, nor a half-written target. The full disk is a 16 KiB tmpfs, which
+/// needs root's mount: without it the test says so and checks nothing.
+#[test]
+fn a_full_disk_leaves_no_temporary_file_behind() {
+    let dir = setup();
+    let disk = dir.path().join("disk");
+    std::fs::create_dir(&disk).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=16k", "tmpfs"])
+        .arg(&disk)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("a_full_disk_leaves_no_temporary_file_behind: cannot mount a tmpfs here (not root?); not checked");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&disk);
+    // Each epoch's log line is about 150 bytes: 16 KiB is full after about a hundred epochs.
+    let log = sh(
+        dir.path(),
+        "$BP train spec.toml --epochs 5000 --quiet --log disk/run.jsonl",
+        Duration::from_secs(60),
+    );
+    assert_eq!(log.status.code(), Some(2), "{}", stderr(&log));
+    assert!(stderr(&log).contains("No space left"), "{}", stderr(&log));
+    let left: Vec<_> = std::fs::read_dir(&disk).unwrap().flatten().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+
+    // A model bigger than the disk: the old model file stays whole.
+    std::fs::write(disk.join("model.safetensors"), b"the old model").unwrap();
+    let wide = SPEC.replace("units = 3", "units = 2000");
+    std::fs::write(dir.path().join("wide.toml"), wide).unwrap();
+    let save = sh(
+        dir.path(),
+        "$BP train wide.toml --epochs 1 --quiet --save disk/model.safetensors",
+        Duration::from_secs(60),
+    );
+    assert_eq!(save.status.code(), Some(2), "{}", stderr(&save));
+    assert!(stderr(&save).contains("No space left"), "{}", stderr(&save));
+    assert_eq!(
+        std::fs::read(disk.join("model.safetensors")).unwrap(),
+        b"the old model"
+    );
+    assert!(hidden(&disk).is_empty(), "left behind: {:?}", hidden(&disk));
+}

@@ -89,6 +89,9 @@ pub enum Note {
     SharedBias { bias: String, units: Vec<String> },
     /// How the optimizer updates a parameter.
     Optimizer(OptimizerKind),
+    /// Coupled weight decay λ: the optimizer takes `∂E_total/∂θ + λ·θ` (of the weights, and of
+    /// the biases too when `biases`).
+    WeightDecay { lambda: f64, biases: bool },
 }
 
 impl Derivation {
@@ -488,6 +491,12 @@ impl Builder<'_> {
     /// Phase 5: the optimizer's update of every parameter. Returns the updated values' nodes.
     fn update(&mut self, optimizer: OptimizerConfig, grads: &[NodeId]) -> Vec<NodeId> {
         let mut lines = vec![Line::Note(Note::Optimizer(optimizer.kind))];
+        if optimizer.weight_decay != 0.0 {
+            lines.push(Line::Note(Note::WeightDecay {
+                lambda: optimizer.weight_decay,
+                biases: optimizer.decay_biases,
+            }));
+        }
         let mut updated = Vec::new();
         for (k, &g) in grads.iter().enumerate() {
             let new = self.update_one(optimizer, k, g, &mut lines);
@@ -508,6 +517,22 @@ impl Builder<'_> {
     ) -> NodeId {
         let (name, p) = (self.names[k], self.params[k]);
         let new = NodeName::Of(Derived::New, name);
+        // Coupled weight decay (`written_out` refuses AdamW's decoupled one): the rule below
+        // takes g + λ·θ.
+        let decays = matches!(name, Param::Weight(_)) || c.decay_biases;
+        let g = if c.weight_decay != 0.0 && decays {
+            let d = self.graph.push(
+                NodeName::Of(Derived::Decayed, name),
+                Op::Decay {
+                    lambda: c.weight_decay,
+                },
+                vec![g, p],
+            );
+            lines.push(Line::Node(d));
+            d
+        } else {
+            g
+        };
         let descend = Op::Descend {
             lr: c.learning_rate,
         };
@@ -790,19 +815,18 @@ impl Builder<'_> {
 }
 
 /// Refuses the settings a written-out step does not show yet (AdamW, RMSprop, Nesterov,
-/// weight decay, clipping, dropout), rather than showing a step the engine would not take.
+/// clipping, dropout), rather than showing a step the engine would not take.
 fn written_out(c: &OptimizerConfig, dropout: &[f64]) -> Result<()> {
     let unshown = match c.kind {
         _ if dropout.iter().any(|&p| p > 0.0) => Some("dropout".into()),
         OptimizerKind::Adamw | OptimizerKind::Rmsprop => Some(c.kind.name().to_string()),
         _ if c.nesterov => Some("nesterov = true".into()),
-        _ if c.weight_decay != 0.0 => Some("weight_decay".into()),
         _ if c.clip_norm.is_some() => Some("clip_norm".into()),
         _ => None,
     };
     match unshown {
         Some(what) => Err(Error::Config(format!(
-            "a written-out step shows sgd, momentum and adam without weight_decay, nesterov, clip_norm or dropout; this spec has {what}"
+            "a written-out step shows sgd, momentum and adam (with or without weight_decay), not nesterov, clip_norm or dropout; this spec has {what}"
         ))),
         None => Ok(()),
     }

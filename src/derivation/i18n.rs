@@ -142,6 +142,14 @@ pub fn note(lang: Lang, note: &Note) -> String {
         (Lang::En, Note::Optimizer(OptimizerKind::Adam)) => {
             "Adam, step t = 1: m = β₁·m₀ + (1 − β₁)·g, v = β₂·v₀ + (1 − β₂)·g² (g = ∂E_total/∂θ; m₀ = v₀ = 0), then θ⁺ = θ − η/(1 − β₁ᵗ)·m/(√v/√(1 − β₂ᵗ) + ε).".into()
         }
+        (Lang::En, Note::WeightDecay { lambda, biases }) => format!(
+            "Weight decay λ = {lambda} (L2 on the loss, E_total + ½λ·Σθ² over the {}): the rule takes g_θ = ∂E_total/∂θ + λ·θ in place of the gradient.",
+            if *biases { "weights and biases" } else { "weights; not the biases" }
+        ),
+        (Lang::Zh, Note::WeightDecay { lambda, biases }) => format!(
+            "权重衰减 λ = {lambda}（损失加 L2 项 E_total + ½λ·Σθ²，{}）：更新用 g_θ = ∂E_total/∂θ + λ·θ 代替梯度。",
+            if *biases { "对权重和偏置" } else { "只对权重，不含偏置" }
+        ),
         (_, Note::Optimizer(k @ (OptimizerKind::Adamw | OptimizerKind::Rmsprop))) => {
             k.name().into()
         }
@@ -204,6 +212,11 @@ pub fn summary(lang: Lang, d: &Derivation) -> Vec<String> {
         OptimizerKind::Momentum => format!("momentum μ = {}", o.momentum),
         OptimizerKind::Adam => format!("Adam β₁ = {}, β₂ = {}, ε = {:e}", o.beta1, o.beta2, o.eps),
         OptimizerKind::Adamw | OptimizerKind::Rmsprop => o.kind.name().to_string(),
+    };
+    let opt = match (lang, o.weight_decay) {
+        (_, 0.0) => opt,
+        (Lang::En, l) => format!("{opt}, weight decay λ = {l}"),
+        (Lang::Zh, l) => format!("{opt}，权重衰减 λ = {l}"),
     };
     let samples: Vec<String> = d.samples.iter().map(|s| s.to_string()).collect();
     lines.push(match lang {

@@ -148,6 +148,7 @@ impl NodeName {
                 },
                 partial => partial,
             },
+            NodeName::Of(Derived::Decayed, p) => MathName::plain("g", Some(&p.to_string())),
             NodeName::Of(Derived::Velocity, p) => MathName::plain("v", Some(&p.to_string())),
             NodeName::Of(Derived::Moment, p) => MathName::plain("m", Some(&p.to_string())),
         }

@@ -58,11 +58,13 @@ pub enum Quantity {
     Delta(Unit),
 }
 
-/// What a parameter-derived name prefixes: `grad.`, `new.`, `v.`, `m.`.
+/// What a parameter-derived name prefixes: `grad.`, `decayed.`, `new.`, `v.`, `m.`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Derived {
     /// `grad.`: `∂E_total/∂p`.
     Grad,
+    /// `decayed.`: the gradient with coupled weight decay, `∂E_total/∂p + λ·p`.
+    Decayed,
     /// `new.`: the updated value.
     New,
     /// `v.`: momentum's velocity or Adam's second moment.
@@ -191,6 +193,7 @@ impl Derived {
     fn prefix(self) -> &'static str {
         match self {
             Derived::Grad => "grad",
+            Derived::Decayed => "decayed",
             Derived::New => "new",
             Derived::Velocity => "v",
             Derived::Moment => "m",
@@ -292,6 +295,7 @@ impl FromStr for NodeName {
         };
         let derived = match prefix {
             "grad" => Derived::Grad,
+            "decayed" => Derived::Decayed,
             "new" => Derived::New,
             "v" => Derived::Velocity,
             "m" => Derived::Moment,

@@ -49,6 +49,9 @@ pub enum Op {
     /// `(Σ_s Σ_j d_sj) / B`: a bias's gradient, summed over the `group` units sharing it and
     /// averaged over the batch; inputs `[d_11 … d_1g, d_21 …]`.
     MeanSum { group: usize },
+    /// The gradient with coupled weight decay (L2 on the loss, E + ½λ‖w‖²), `g + λ·θ`;
+    /// inputs `[g, θ]`.
+    Decay { lambda: f64 },
     /// `θ − η·g`; inputs `[θ, g]`.
     Descend { lr: f64 },
     /// Momentum's velocity `μ·v₀ + g`; inputs `[g]`.
@@ -109,6 +112,7 @@ impl Op {
                 let b = (x.len() / group) as f64;
                 x.iter().sum::<f64>() / b
             }
+            Op::Decay { lambda } => x[0] + lambda * x[1],
             Op::Descend { lr } => x[0] - lr * x[1],
             Op::Velocity { mu, prev } => mu * prev + x[0],
             Op::AdamFirst { beta1, prev } => beta1 * prev + (1.0 - beta1) * x[0],
@@ -194,6 +198,8 @@ impl Op {
             }
             // ∂/∂d_sj = 1/B
             Op::MeanSum { group } => vec![group as f64 / x.len() as f64; x.len()],
+            // ∂(g + λ·θ)/∂g = 1, ∂/∂θ = λ
+            Op::Decay { lambda } => vec![1.0, lambda],
             // ∂(θ − η·g)/∂θ = 1, ∂/∂g = −η
             Op::Descend { lr } => vec![1.0, -lr],
             // ∂(μ·v₀ + g)/∂g = 1
@@ -283,7 +289,8 @@ impl Op {
                 };
                 batch_mean(terms)
             }
-            Op::Descend { .. }
+            Op::Decay { .. }
+            | Op::Descend { .. }
             | Op::Velocity { .. }
             | Op::AdamFirst { .. }
             | Op::AdamSecond { .. }
@@ -294,6 +301,10 @@ impl Op {
     /// The optimizer's operations written over their inputs.
     fn update_expr(&self, x: &[Expr]) -> Expr {
         match *self {
+            Op::Decay { lambda } => Expr::add(vec![
+                x[0].clone(),
+                Expr::mul(vec![Expr::constant("λ", lambda), x[1].clone()]),
+            ]),
             Op::Descend { lr } => Expr::minus(
                 x[0].clone(),
                 Expr::mul(vec![Expr::constant("η", lr), x[1].clone()]),

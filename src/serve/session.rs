@@ -13,6 +13,8 @@ pub const MAX_STEPS: u64 = 10_000;
 pub const MAX_PARAMETERS: usize = 1_000_000;
 /// The most samples the drawing works its step on.
 const DRAWN_SAMPLES: usize = 16;
+/// The most parameters a session's state lists by name and value.
+const LISTED_PARAMETERS: usize = 2000;
 /// Loss points kept for the curve; beyond, every other point is dropped.
 const CURVE_POINTS: usize = 2000;
 
@@ -165,12 +167,18 @@ impl Session {
     /// derivation's JSON, each quantity's formula with its numbers, the SVG drawing), or why it
     /// cannot be (too large to write out).
     pub fn state(&self, id: &str, draw: bool) -> Value {
-        let names = backprop::notation::parameter_names(&self.net.layers);
-        let parameters: Vec<Value> = names
-            .iter()
-            .zip(&self.net.params)
-            .map(|(n, v)| json!({ "name": n, "value": v }))
-            .collect();
+        // Named one by one only for a network small enough to list (a 784-256-10 network's
+        // 203,530 would take over 100 MB as JSON objects).
+        let parameters = if self.net.params.len() <= LISTED_PARAMETERS {
+            let names = backprop::notation::parameter_names(&self.net.layers);
+            names
+                .iter()
+                .zip(&self.net.params)
+                .map(|(n, v)| json!({ "name": n, "value": v }))
+                .collect()
+        } else {
+            Value::Null
+        };
         let mut state = json!({
             "id": id,
             "steps": self.steps,
@@ -181,7 +189,7 @@ impl Session {
             "curve": self.curve.iter().map(|&(s, l)| json!([s, l])).collect::<Vec<_>>(),
             "spec": if draw { Value::from(self.toml.as_str()) } else { Value::Null },
             "parameter_count": self.net.params.len(),
-            "parameters": if names.len() <= 2000 { Value::from(parameters) } else { Value::Null },
+            "parameters": parameters,
             "drawing": Value::Null,
             "not_drawn": Value::Null,
         });
