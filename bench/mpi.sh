@@ -10,13 +10,13 @@
 # Extra mpirun options (a network, say) come from MPIRUN_ARGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=target/release/backprop
+BIN=${BIN:-target/release/backprop}
 RUNS=${RUNS:-3}
 EPOCHS=${EPOCHS:-3}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 mpi=(mpirun --allow-run-as-root --oversubscribe --bind-to none
-     --mca btl_vader_single_copy_mechanism none ${MPIRUN_ARGS:-})
+     ${MPIRUN_ARGS:-})
 median() { python3 -c 'import sys,statistics; print(round(statistics.median(float(x) for x in sys.argv[1:])))' "$@"; }
 speed() { # the median epoch samples/s of a log
     python3 -c 'import json,sys,statistics
