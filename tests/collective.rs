@@ -195,7 +195,10 @@ fn same_on_every_rank<F: Float>(spec: &Spec, shards: usize) {
     let p = spec.prepare::<F>(Path::new("")).unwrap();
     let net = spec.network::<F>().unwrap();
     let batch = spec.training.batch_size.unwrap();
-    assert!(p.train.len() % batch != 0, "a partial batch per epoch");
+    assert!(
+        !p.train.len().is_multiple_of(batch),
+        "a partial batch per epoch"
+    );
     assert_eq!(
         backprop::kernels::shards::count(net.params.len(), batch),
         shards
