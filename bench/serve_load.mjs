@@ -14,7 +14,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 const BIN = process.env.BACKPROP_BIN || join(ROOT, 'target', 'release', 'backprop');
 const CLIENTS = Number(process.argv[2] || 50);
 const STEPS = Number(process.argv[3] || 1000);
-const IDLE = 20;
+const IDLE = Number(process.env.IDLE || 20);
 const WORKED = readFileSync(join(ROOT, 'examples', '01-worked-example.toml'), 'utf8');
 
 function bigSpec() {

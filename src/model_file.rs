@@ -11,12 +11,15 @@
 //! `[{"units":2,"activation":"sigmoid","bias":"shared"}]`), `optimizer` (JSON, when the state is
 //! saved), `training` (JSON: the run's [`TrainingState`]), `history` (JSON: one record per
 //! epoch of the run), `data.task`, `data.classes`,
-//! `data.features`, `data.targets` (the data the network was trained on) and any extra keys.
+//! `data.features`, `data.targets` (the data the network was trained on), with one-hot CSV
+//! columns `data.columns` (JSON: `[{"name":"size"},{"name":"colour","categories":["blue","red"]}]`),
+//! with `[data] missing` other than `"error"` `data.missing` (and for `"mean"`/`"median"` the
+//! tensor `data.feature_fill`, the value that fills each missing input), and any extra keys.
 //!
 //! This module is the one owner of every key: other modules hand it a [`DataInfo`] or a
 //! [`Trainer`] and get them back, never a key. Writes go through [`crate::io::atomic`].
 
-use crate::data::{DataInfo, Standardizer, Task};
+use crate::data::{DataInfo, Encoding, InputColumn, Missing, Standardizer, Task};
 use crate::engine::activation::Activation;
 use crate::engine::float::{Dtype, Float};
 use crate::engine::loss::Loss;
@@ -88,6 +91,33 @@ impl<F: Float> ModelFile<F> {
         }
         m.insert("data.features".into(), json(&info.feature_names));
         m.insert("data.targets".into(), json(&info.target_names));
+        let enc = &info.encoding;
+        if !enc.all_numbers() {
+            let columns: Vec<ColumnMeta> = enc
+                .columns
+                .iter()
+                .map(|c| ColumnMeta {
+                    name: c.name.clone(),
+                    categories: c.categories.clone(),
+                })
+                .collect();
+            m.insert(
+                "data.columns".into(),
+                serde_json::to_string(&columns).expect("serialisable"),
+            );
+        }
+        if enc.missing != Missing::Error {
+            m.insert("data.missing".into(), enc.missing.name().into());
+        }
+        if let Some(fill) = &enc.fill {
+            model.tensors.insert(
+                "data.feature_fill".into(),
+                (
+                    vec![fill.len()],
+                    fill.iter().map(|&v| F::from_f64(v)).collect(),
+                ),
+            );
+        }
         for (prefix, s) in [("feature", &info.features), ("target", &info.targets)] {
             if let Some(s) = s {
                 for (name, values) in [("mean", &s.mean), ("std", &s.std)] {
@@ -178,13 +208,78 @@ impl<F: Float> ModelFile<F> {
                 net.inputs
             )));
         }
+        let encoding = model.encoding(&feature_names)?;
         Ok(DataInfo {
+            encoding,
             features: scaler("feature", net.inputs)?,
             targets: scaler("target", net.outputs())?,
             task,
             feature_names,
             target_names,
         })
+    }
+
+    /// The encoding of the CSV columns (metadata `data.columns`, `data.missing`; tensor
+    /// `data.feature_fill`), checked against the feature names; number columns alone when the
+    /// file has none.
+    fn encoding(&self, feature_names: &[String]) -> Result<Encoding> {
+        let m = &self.metadata;
+        let bad = |m: String| Error::Config(m);
+        let mut enc = Encoding::numbers(feature_names);
+        if let Some(text) = m.get("data.columns") {
+            let columns: Vec<ColumnMeta> = serde_json::from_str(text)
+                .map_err(|e| bad(format!("metadata data.columns is not valid ({e})")))?;
+            enc.columns = columns
+                .into_iter()
+                .map(|c| InputColumn {
+                    name: c.name,
+                    categories: c.categories,
+                })
+                .collect();
+            if enc.feature_names() != feature_names {
+                return Err(bad(
+                    "metadata data.columns does not fit data.features (the one-hot columns are not those of the features)".into(),
+                ));
+            }
+        }
+        if let Some(name) = m.get("data.missing") {
+            enc.missing = Missing::from_name(name).ok_or_else(|| {
+                bad(format!(
+                    "metadata data.missing is `{name}`, expected `error`, `drop`, `mean` or `median`"
+                ))
+            })?;
+        }
+        match self.tensors.get("data.feature_fill") {
+            Some((shape, v)) if shape == &[feature_names.len()] => {
+                let fill: Vec<f64> = v.iter().map(|x| x.to_f64()).collect();
+                if let Some(k) = fill.iter().position(|x| !x.is_finite()) {
+                    return Err(bad(format!(
+                        "tensor data.feature_fill[{k}] is {}, expected a finite number",
+                        fill[k]
+                    )));
+                }
+                enc.fill = Some(fill);
+            }
+            Some((shape, _)) => {
+                return Err(bad(format!(
+                    "tensor data.feature_fill has shape {shape:?}, expected [{}]",
+                    feature_names.len()
+                )))
+            }
+            None => {}
+        }
+        if enc.missing.imputes() != enc.fill.is_some() {
+            return Err(bad(format!(
+                "metadata data.missing is `{}` but the file {} tensor data.feature_fill",
+                enc.missing.name(),
+                if enc.fill.is_some() {
+                    "has a"
+                } else {
+                    "has no"
+                }
+            )));
+        }
+        Ok(enc)
     }
 
     /// Keeps a run: the trainer's optimizer (hyper-parameters and state) and its
@@ -299,6 +394,14 @@ impl<F: Float> ModelFile<F> {
 pub enum AnyModel {
     F32(ModelFile<f32>),
     F64(ModelFile<f64>),
+}
+
+/// One CSV column in metadata `data.columns`.
+#[derive(Serialize, Deserialize)]
+struct ColumnMeta {
+    name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    categories: Option<Vec<String>>,
 }
 
 #[derive(Serialize, Deserialize)]

@@ -28,7 +28,9 @@ pub const WORKED_EXAMPLE: &str = include_str!("../examples/01-worked-example.tom
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
-    /// Number of input features.
+    /// Number of input features. Left out (0 as parsed), it is taken from `[data]` when the
+    /// spec is parsed ([`crate::data::infer`]).
+    #[serde(default)]
     pub inputs: usize,
     pub loss: Loss,
     #[serde(default)]
@@ -72,6 +74,9 @@ fn default_kind() -> OptimizerKind {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LayerSpec {
+    /// Left out on the output layer (0 as parsed), taken from `[data]` and the loss when the
+    /// spec is parsed.
+    #[serde(default)]
     pub units: usize,
     pub activation: Activation,
     /// One row per unit, one column per input of the layer.
@@ -219,13 +224,82 @@ impl TrainingSpec {
 
 impl Spec {
     /// Parses a spec; `file` names it in error messages (`spec.toml: line 3, column 8: …`).
+    /// `inputs` or the output layer's `units` left out are taken from `[data]`, its paths
+    /// relative to the current folder.
     pub fn parse(text: &str, file: &str) -> Result<Spec> {
-        let spec: Spec = toml::from_str(text).map_err(|e| Error::File {
+        Self::parse_in(text, file, std::path::Path::new(""))
+    }
+
+    /// Parses a spec whose `[data]` paths are relative to `base` (the spec file's folder).
+    pub fn parse_in(text: &str, file: &str, base: &std::path::Path) -> Result<Spec> {
+        let mut spec: Spec = toml::from_str(text).map_err(|e| Error::File {
             file: file.to_string(),
             message: toml_message(text, &e),
         })?;
+        spec.infer_shape(text, base).map_err(|e| e.in_file(file))?;
         spec.validate().map_err(|e| e.in_file(file))?;
         Ok(spec)
+    }
+
+    /// Fills in `inputs` and the output layer's `units` that the spec leaves out, from
+    /// `[data]` and the loss ([`crate::data::infer::shape`]). When both are given, nothing is
+    /// read here; [`Spec::prepare`] checks them against the data.
+    fn infer_shape(&mut self, text: &str, base: &std::path::Path) -> Result<()> {
+        let last = self.layers.len().checked_sub(1);
+        let unset_output = last.filter(|&l| self.layers[l].units == 0);
+        let unset_hidden = self
+            .layers
+            .iter()
+            .take(last.unwrap_or(0))
+            .any(|l| l.units == 0);
+        if self.inputs != 0 && unset_output.is_none() && !unset_hidden {
+            return Ok(());
+        }
+        // 0 as parsed: left out, or written as 0 (which the network refuses).
+        #[derive(Deserialize)]
+        struct Given {
+            inputs: Option<usize>,
+            #[serde(default)]
+            layers: Vec<GivenLayer>,
+        }
+        #[derive(Deserialize)]
+        struct GivenLayer {
+            units: Option<usize>,
+        }
+        let given: Given = toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+        let units_given = |l: usize| given.layers.get(l).is_some_and(|g| g.units.is_some());
+        for l in 0..last.unwrap_or(0) {
+            if !units_given(l) {
+                return config_err!(
+                    "layer {}: `units` is missing; only the output layer's units may be left out (they are taken from the data)",
+                    l + 1
+                );
+            }
+        }
+        let infer_inputs = self.inputs == 0 && given.inputs.is_none();
+        let infer_units = unset_output.filter(|&l| !units_given(l));
+        if !infer_inputs && infer_units.is_none() {
+            return Ok(());
+        }
+        let what = match (infer_inputs, infer_units) {
+            (true, Some(_)) => "`inputs` and the output layer's `units` are",
+            (true, None) => "`inputs` is",
+            _ => "the output layer's `units` is",
+        };
+        let Some(data) = &self.data else {
+            return config_err!(
+                "{what} not given, and there is no [data] to take them from; expected `inputs = N` and `units = N` on every layer"
+            );
+        };
+        data.validate()?;
+        let (inputs, outputs) = data::infer::shape(data, base, self.loss)?;
+        if infer_inputs {
+            self.inputs = inputs;
+        }
+        if let Some(l) = infer_units {
+            self.layers[l].units = outputs;
+        }
+        Ok(())
     }
 
     /// Reads and parses a spec file.
@@ -244,7 +318,8 @@ impl Spec {
         )?;
         let text =
             crate::io::read::text_within_memory(path, "a spec (TOML)", TOML_BYTES_PER_BYTE as u64)?;
-        Spec::parse(&text, &path.display().to_string())
+        let base = path.parent().unwrap_or(std::path::Path::new(""));
+        Spec::parse_in(&text, &path.display().to_string(), base)
     }
 
     /// The worked example of the seed notes.

@@ -225,9 +225,15 @@ fn explain_refuses_what_it_does_not_show_yet() {
         ("bias = 0.35", "bias = 0.35\ndropout = 0.5", "dropout"),
         (
             "kind = \"sgd\"",
-            "kind = \"sgd\"\nweight_decay = 0.1",
-            "weight_decay",
+            "kind = \"momentum\"\nnesterov = true",
+            "nesterov",
         ),
+        (
+            "kind = \"sgd\"",
+            "kind = \"sgd\"\nclip_norm = 1.0",
+            "clip_norm",
+        ),
+        ("kind = \"sgd\"", "kind = \"adamw\"", "adamw"),
         ("kind = \"sgd\"", "kind = \"rmsprop\"", "rmsprop"),
     ] {
         let spec = Spec::parse(&base.replacen(from, to, 1), "spec.toml").unwrap();

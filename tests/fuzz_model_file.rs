@@ -4,7 +4,7 @@
 //! The property: loading never panics and never allocates past the memory limit; a file that
 //! loads is usable (a forward pass runs) and holds only finite numbers.
 
-use backprop::data::{DataInfo, Standardizer, Task};
+use backprop::data::{DataInfo, Encoding, InputColumn, Missing, Standardizer, Task};
 use backprop::{
     model_file, Activation, AnyModel, BiasKind, Float, LayerShape, Loss, ModelFile, Network,
     Optimizer, OptimizerConfig, OptimizerKind, Workspace,
@@ -63,13 +63,29 @@ fn valid_files() -> Vec<Vec<u8>> {
     model.metadata.insert("note".into(), "fuzz seed".into());
     files.push(model_file::to_bytes_model(&model).unwrap());
 
-    // With the data description `train` stores: class names, feature names, standardisation.
+    // With the data description `train` stores: class names, feature names, standardisation,
+    // a one-hot column and the values that fill missing ones.
     let mut model = ModelFile::new(net);
+    let encoding = Encoding {
+        columns: vec![
+            InputColumn {
+                name: "x".into(),
+                categories: None,
+            },
+            InputColumn {
+                name: "c".into(),
+                categories: Some(vec!["p".into(), "q".into()]),
+            },
+        ],
+        missing: Missing::Mean,
+        fill: Some(vec![1.5, 0.0, 1.0]),
+    };
     let info = DataInfo {
         task: Task::Classification {
             classes: vec!["a".into(), "b".into(), "c".into()],
         },
-        feature_names: vec!["x".into(), "y".into(), "z".into()],
+        feature_names: encoding.feature_names(),
+        encoding,
         target_names: vec!["label".into()],
         features: Some(Standardizer {
             mean: vec![1.0, 2.0, 3.0],

@@ -1,7 +1,7 @@
 //! `predict` and `evaluate` apply what the model file stores: the standardisation of the
 //! features (and of a regression's targets), the class names.
 
-use backprop::data::{DataInfo, Standardizer, Task};
+use backprop::data::{DataInfo, Encoding, Standardizer, Task};
 use backprop::{model_file, Activation, Loss, ModelFile, Network};
 use backprop::{BiasKind, LayerShape};
 use std::path::Path;
@@ -36,6 +36,7 @@ fn linear_model(dir: &Path) -> String {
             targets: vec!["y".into()],
         },
         feature_names: vec!["x".into()],
+        encoding: Encoding::numbers(&["x".into()]),
         target_names: vec!["y".into()],
         features: Some(Standardizer {
             mean: vec![10.0],
@@ -136,13 +137,15 @@ fn idx_case(dir: &Path) -> (String, String, String) {
         0.0, 0.0, 0.0,
     ];
     let mut model = ModelFile::new(net);
+    let pixels: Vec<String> = (0..4)
+        .map(|k| format!("pixel_{}_{}", k / 2, k % 2))
+        .collect();
     model.store_data_info(&DataInfo {
         task: Task::Classification {
             classes: vec!["0".into(), "1".into(), "2".into()],
         },
-        feature_names: (0..4)
-            .map(|k| format!("pixel_{}_{}", k / 2, k % 2))
-            .collect(),
+        feature_names: pixels.clone(),
+        encoding: Encoding::numbers(&pixels),
         target_names: vec!["label".into()],
         features: None,
         targets: None,

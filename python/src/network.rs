@@ -511,7 +511,7 @@ fn train_state<'py, F: Float + Element>(
         batch_size: args
             .batch_size
             .or(training.batch_size)
-            .unwrap_or(32)
+            .unwrap_or(backprop::DEFAULT_BATCH_SIZE)
             .clamp(1, train.len()),
         shuffle: args.shuffle.unwrap_or(training.shuffle),
         seed: args.seed.unwrap_or(training.seed),

@@ -193,8 +193,15 @@ fn setup<F: Float>(spec: &Spec, args: &Args) -> Result<Setup<F>> {
         validation,
         test,
         info,
+        dropped,
         ..
     } = spec.prepare::<F>(base).map_err(|e| e.in_file(&spec_name))?;
+    if dropped > 0 {
+        say!(
+            "data: dropped {} with a missing value ([data] missing = \"drop\")",
+            super::count(dropped, "row")
+        );
+    }
     let mut net = spec.network::<F>()?;
     let mut trainer = Trainer::new(&net, &spec.trainer_config(), train.len());
     trainer.set_dropout(&net, &spec.dropout_rates());

@@ -27,12 +27,18 @@ pub fn at_least_two_classes(classes: &[String], file: &str) -> Result<()> {
     Ok(())
 }
 
-/// An empty label is an error, not a class named "".
+/// A missing label (empty, or a marker of [`crate::data::missing::is_missing`]) is an
+/// error, not a class named "" or `NA`.
 pub fn label_present(place: &str, label: &str, file: &str) -> Result<()> {
-    if label.is_empty() {
+    if crate::data::missing::is_missing(label) {
+        let shown = if label.is_empty() {
+            String::new()
+        } else {
+            format!(" (`{label}`)")
+        };
         return Err(Error::File {
             file: file.to_string(),
-            message: format!("{place}: missing label, expected a class name"),
+            message: format!("{place}: missing label{shown}, expected a class name"),
         });
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! The `[data]` section of a spec: where the samples come from and how they are split and
 //! scaled. Plain serde; the data layer reads it.
 
+use crate::data::missing::Missing;
 use crate::error::{Error, Result};
 use serde::Deserialize;
 
@@ -32,6 +33,14 @@ pub struct DataSpec {
     /// Class names in output order. Default: the distinct labels, sorted (numerically when
     /// they are all integers). An integer label `i` that is not a name here names class `i`.
     pub classes: Option<Vec<String>>,
+    /// The CSV separator, one character (default: detected from the header row among `,` `;`
+    /// tab `|`).
+    pub delimiter: Option<String>,
+    /// CSV feature columns to one-hot encode (text columns are one-hot encoded without being
+    /// named here).
+    pub categorical: Option<Vec<String>>,
+    /// What to do with a missing value: `"error"` (default), `"drop"`, `"mean"`, `"median"`.
+    pub missing: Option<Missing>,
 }
 
 /// `target = "label"` or `target = ["y1", "y2"]`.
@@ -101,6 +110,48 @@ impl DataSpec {
     pub fn standardize(&self) -> bool {
         self.standardize.unwrap_or(!self.is_idx())
     }
+    pub fn missing(&self) -> Missing {
+        self.missing.unwrap_or_default()
+    }
+    pub fn categorical(&self) -> &[String] {
+        self.categorical.as_deref().unwrap_or_default()
+    }
+    /// The CSV separator the spec gives (`None`: detect it). Checked by [`DataSpec::validate`].
+    pub fn delimiter_byte(&self) -> Option<u8> {
+        self.delimiter.as_deref().map(|d| d.as_bytes()[0])
+    }
+
+    /// Checks `delimiter`, `categorical` and `missing`: CSV fields, one character.
+    fn validate_table_fields(&self) -> Result<()> {
+        for (name, set) in [
+            ("delimiter", self.delimiter.is_some()),
+            ("categorical", self.categorical.is_some()),
+            ("missing", self.missing.is_some()),
+        ] {
+            if set && (self.path.is_none() || self.is_idx()) {
+                return Err(Error::Config(format!(
+                    "data: `{name}` applies to a CSV table (a `path` without `labels`)"
+                )));
+            }
+        }
+        if let Some(d) = &self.delimiter {
+            let ok = d.len() == 1 && d.is_ascii() && !matches!(d.as_str(), "\"" | "\n" | "\r");
+            if !ok {
+                return Err(Error::Config(format!(
+                    "data: delimiter is {d:?}, expected one character other than a quote or a line end, such as \",\" \";\" \"\\t\" \"|\""
+                )));
+            }
+        }
+        if let Some(c) = &self.categorical {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(dup) = c.iter().find(|n| !seen.insert(n.as_str())) {
+                return Err(Error::Config(format!(
+                    "data: column `{dup}` appears twice in `categorical`"
+                )));
+            }
+        }
+        Ok(())
+    }
 
     /// Checks that the fields fit together.
     pub fn validate(&self) -> Result<()> {
@@ -138,6 +189,7 @@ impl DataSpec {
         if self.test_path.is_some() && self.is_idx() != self.test_labels.is_some() {
             return Err(Error::Config("data: IDX data need both `test_path` and `test_labels` (and CSV data no `test_labels`)".to_string()));
         }
+        self.validate_table_fields()?;
         let (v, t) = (self.validation_fraction(), self.test_fraction());
         for (name, x) in [("validation", v), ("test", t)] {
             if !(0.0..1.0).contains(&x) {

@@ -2,10 +2,12 @@
 //! (`"a, b"`), lines may end in `\n` or `\r\n`, empty lines are skipped. Features are numbers;
 //! the target column of a classifier may hold any text (a class name) or integers.
 //!
-//! The separator is detected from the header row: whichever of `,` `;` tab `|` occurs most
-//! there outside quotes (ties go to that order; none at all is one column, `,`). A UTF-8 byte
-//! order mark at the very start of the file (as spreadsheet programs write) is dropped; one
-//! anywhere else is text.
+//! The separator is `[data] delimiter` when the spec gives one, else detected from the header
+//! row: whichever of `,` `;` tab `|` occurs most there outside quotes (ties go to that order;
+//! none at all is one column, `,`). A given delimiter that leaves the header one column while
+//! another separator occurs in it is an error (it splits no line into the columns meant). A
+//! UTF-8 byte order mark at the very start of the file (as spreadsheet programs write) is
+//! dropped; one anywhere else is text.
 
 use crate::error::{Error, Result};
 
@@ -23,15 +25,21 @@ impl CsvTable {
     /// Parses CSV text. Errors name the file and line: a row with the wrong number of fields, a
     /// file without a header or without rows.
     pub fn parse(text: &str, file: &str) -> Result<CsvTable> {
+        Self::parse_with(text, file, None)
+    }
+
+    /// Parses CSV text with the given separator (`None`: detected from the header row).
+    pub fn parse_with(text: &str, file: &str, delimiter: Option<u8>) -> Result<CsvTable> {
         let err = |message: String| Error::File {
             file: file.to_string(),
             message,
         };
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let detected = separator(text);
         let mut reader = ::csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
-            .delimiter(separator(text))
+            .delimiter(delimiter.unwrap_or(detected))
             .from_reader(text.as_bytes());
         let header: Vec<String> = reader
             .headers()
@@ -43,6 +51,17 @@ impl CsvTable {
             return Err(err(
                 "the file is empty, expected a header row of column names".into(),
             ));
+        }
+        if let Some(d) = delimiter.filter(|&d| header.len() == 1 && d != detected) {
+            let first = text.split('\n').next().unwrap_or("");
+            if first.as_bytes().contains(&detected) {
+                return Err(err(format!(
+                    "line 1: [data] delimiter is {}, which does not occur in the header, so every line would be one column; the header is separated by {} (expected delimiter = {}, or leave delimiter out to detect it)",
+                    show_separator(d),
+                    show_separator(detected),
+                    show_separator(detected)
+                )));
+            }
         }
         if let Some(k) = header.iter().position(|h| h.is_empty()) {
             return Err(err(format!(
@@ -87,9 +106,10 @@ impl CsvTable {
             let line = line_at(record.position().map_or(0, |p| p.byte()));
             if record.len() != header.len() {
                 return Err(err(format!(
-                    "line {line}: {} fields, expected {} (one per column of the header)",
+                    "line {line}: {} fields, expected {} (one per column of the header, separated by {})",
                     record.len(),
-                    header.len()
+                    header.len(),
+                    show_separator(delimiter.unwrap_or(detected))
                 )));
             }
             rows.push((line, record.iter().map(|f| f.trim().to_string()).collect()));
@@ -108,6 +128,11 @@ impl CsvTable {
 
     /// Reads and parses a CSV file.
     pub fn read(path: &std::path::Path) -> Result<CsvTable> {
+        Self::read_with(path, None)
+    }
+
+    /// Reads and parses a CSV file with the given separator (`None`: detected).
+    pub fn read_with(path: &std::path::Path, delimiter: Option<u8>) -> Result<CsvTable> {
         // Fields as strings, then numbers and a dataset: measured at ~11 bytes of memory per
         // byte of CSV (10 MB of numbers, 113 MB resident), so 16 is the estimate.
         let size = crate::io::read::regular(path, "a CSV file")?.len() as u128;
@@ -120,7 +145,7 @@ impl CsvTable {
             size * 16,
         )?;
         let text = crate::io::read::text_within_memory(path, "a CSV file", 16)?;
-        CsvTable::parse(&text, &path.display().to_string())
+        CsvTable::parse_with(&text, &path.display().to_string(), delimiter)
     }
 
     /// The indices of the columns named `names` (one pass over the header, so that a header of
@@ -169,7 +194,7 @@ impl CsvTable {
         Ok(out)
     }
 
-    fn number(&self, line: u64, column: usize, field: &str) -> Result<f64> {
+    pub(crate) fn number(&self, line: u64, column: usize, field: &str) -> Result<f64> {
         let place = format!(
             "line {line}, column {} (`{}`)",
             column + 1,
@@ -177,6 +202,8 @@ impl CsvTable {
         );
         let message = if field.is_empty() {
             format!("{place}: missing value, expected a number")
+        } else if crate::data::missing::is_missing(field) {
+            format!("{place}: missing value (`{field}`), expected a number")
         } else {
             match field.parse::<f64>() {
                 Ok(v) if v.is_finite() => return Ok(v),
@@ -191,7 +218,14 @@ impl CsvTable {
     }
 }
 
-/// `` `a`, `b`, `c` `` (at most 12 names, then "…").
+/// A separator as a spec writes it: `","`, `"\t"`.
+pub fn show_separator(d: u8) -> String {
+    match d {
+        b'\t' => "\"\\t\"".to_string(),
+        _ => format!("\"{}\"", d as char),
+    }
+}
+
 /// The separator of a CSV text: the one of `,` `;` tab `|` that occurs most in the header row
 /// outside double quotes (the first of them on a tie, `,` when none occurs).
 pub fn separator(text: &str) -> u8 {
@@ -213,6 +247,7 @@ pub fn separator(text: &str) -> u8 {
     [b',', b';', b'\t', b'|'][best]
 }
 
+/// `` `a`, `b`, `c` `` (at most 12 names, then "…").
 pub(crate) fn quoted_list(names: &[String]) -> String {
     let mut s: Vec<String> = names.iter().take(12).map(|n| format!("`{n}`")).collect();
     if names.len() > 12 {

@@ -5,6 +5,7 @@
 use crate::data::checks;
 use crate::data::classes::{encode_classes, idx_label_places};
 use crate::data::csv::{self, CsvTable};
+use crate::data::encoding::Encoding;
 use crate::data::idx;
 use crate::data::standardize::Standardizer;
 use crate::data::task::Task;
@@ -13,8 +14,9 @@ use crate::error::{Error, Result};
 use std::path::Path;
 
 /// What a model needs to read and scale data the way it was trained: stored in the model file
-/// (metadata `data.task`, `data.classes`, `data.features`, `data.targets`; tensors
-/// `data.feature_mean`, `data.feature_std`, and for a standardised regression
+/// (metadata `data.task`, `data.classes`, `data.features`, `data.targets`, and with one-hot
+/// columns or filled-in values `data.columns` and `data.missing`; tensors `data.feature_mean`,
+/// `data.feature_std`, `data.feature_fill`, and for a standardised regression
 /// `data.target_mean`, `data.target_std`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct DataInfo {
@@ -25,6 +27,9 @@ pub struct DataInfo {
     pub features: Option<Standardizer>,
     /// Target standardisation (regression only): the network predicts standardised targets.
     pub targets: Option<Standardizer>,
+    /// How the CSV columns become the inputs (`feature_names` are its
+    /// [`Encoding::feature_names`]) and what fills a missing value.
+    pub encoding: Encoding,
 }
 
 impl DataInfo {
@@ -49,20 +54,35 @@ impl DataInfo {
                 targets,
             )
         };
+        let feature_names: Vec<String> = numbered("i", inputs);
         DataInfo {
             task,
-            feature_names: numbered("i", inputs),
+            encoding: Encoding::numbers(&feature_names),
+            feature_names,
             target_names,
             features: None,
             targets: None,
         }
     }
 
-    /// The feature columns of a CSV table, by name; a headerless table (line 1 all numbers)
-    /// must have exactly the model's features, in order: raw `[rows × inputs]`.
+    /// The feature columns of a CSV table, by name, encoded as in training (one-hot columns,
+    /// missing values filled in when the model was trained to fill them); a headerless table
+    /// (line 1 all numbers) must have exactly the model's columns, in order: raw
+    /// `[rows × inputs]`.
     pub fn csv_features(&self, table: &CsvTable) -> Result<Vec<f64>> {
-        let n = self.feature_names.len();
-        if checks::looks_headerless(table) {
+        let enc = &self.encoding;
+        let names: Vec<String> = enc.columns.iter().map(|c| c.name.clone()).collect();
+        let n = names.len();
+        let fills = enc.fill.is_some();
+        let hint = if fills {
+            String::new()
+        } else {
+            format!(
+                " (the model was trained with [data] missing = \"{}\", so it has no value to fill in)",
+                enc.missing.name()
+            )
+        };
+        let mut rows = if checks::looks_headerless(table) {
             let t = checks::without_header(table);
             let width = t.header.len();
             if width != n && width != n + self.target_names.len() {
@@ -70,30 +90,30 @@ impl DataInfo {
                     file: table.file.clone(),
                     message: format!(
                         "no header (line 1 is all numbers) and {width} columns, expected {n} (the model's features {}, in order)",
-                        csv::quoted_list(&self.feature_names)
+                        csv::quoted_list(&names)
                     ),
                 });
             }
-            return t.numbers(&(0..n).collect::<Vec<_>>());
-        }
-        let columns = table.columns(&self.feature_names).map_err(|_| {
-            let missing: Vec<&String> = self
-                .feature_names
-                .iter()
-                .filter(|f| !table.header.contains(f))
-                .collect();
-            Error::File {
-                file: table.file.clone(),
-                message: format!(
-                    "no column named `{}` ({} of the model's {n} features missing; was the model trained on other data?); the header has {}, expected the columns {}",
-                    missing.first().map_or("?", |m| m.as_str()),
-                    missing.len(),
-                    csv::quoted_list(&table.header),
-                    csv::quoted_list(&self.feature_names)
-                ),
-            }
-        })?;
-        table.numbers(&columns)
+            enc.encode(&t, &(0..n).collect::<Vec<_>>(), fills, &hint)?
+        } else {
+            let columns = table.columns(&names).map_err(|_| {
+                let missing: Vec<&String> =
+                    names.iter().filter(|f| !table.header.contains(f)).collect();
+                Error::File {
+                    file: table.file.clone(),
+                    message: format!(
+                        "no column named `{}` ({} of the model's {n} features missing; was the model trained on other data?); the header has {}, expected the columns {}",
+                        missing.first().map_or("?", |m| m.as_str()),
+                        missing.len(),
+                        csv::quoted_list(&table.header),
+                        csv::quoted_list(&names)
+                    ),
+                }
+            })?;
+            enc.encode(table, &columns, fills, &hint)?
+        };
+        enc.fill_in(&mut rows);
+        Ok(rows)
     }
 
     /// The targets of a labelled CSV table, encoded for the network (one-hot classes, or raw
@@ -103,7 +123,7 @@ impl DataInfo {
         let (table, columns) = if checks::looks_headerless(table) {
             // Headerless: the features, then the targets, in the model's order.
             positional = checks::without_header(table);
-            let n = self.feature_names.len();
+            let n = self.encoding.columns.len();
             let width = n + self.target_names.len();
             if positional.header.len() != width {
                 return Err(Error::File {
@@ -111,7 +131,14 @@ impl DataInfo {
                     message: format!(
                         "no header (line 1 is all numbers) and {} columns, expected {width} (the model's features {}, then {})",
                         positional.header.len(),
-                        csv::quoted_list(&self.feature_names),
+                        csv::quoted_list(
+                            &self
+                                .encoding
+                                .columns
+                                .iter()
+                                .map(|c| c.name.clone())
+                                .collect::<Vec<_>>()
+                        ),
                         csv::quoted_list(&self.target_names)
                     ),
                 });

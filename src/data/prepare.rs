@@ -25,8 +25,12 @@ pub struct Prepared<F> {
     /// `None` when there is no test split and no `test_path`.
     pub test: Option<Dataset<F>>,
     pub info: DataInfo,
-    /// Each training sample's row in the data (0-based, file order; for inline data, `0..n`).
+    /// Each training sample's row in the data (0-based, file order, counted after rows with a
+    /// missing value were dropped; for inline data, `0..n`).
     pub train_rows: Vec<usize>,
+    /// Rows dropped for a missing value (`[data] missing = "drop"`), in the training file and
+    /// the test file together.
+    pub dropped: usize,
 }
 
 /// What the network asks of its data: its inputs and outputs, and the loss (a classifier's
@@ -61,21 +65,30 @@ pub fn prepare<F: Float>(
             test: None,
             info: DataInfo::unnamed(loss, inputs, outputs),
             train_rows: (0..x.len() / inputs.max(1)).collect(),
+            dropped: 0,
         });
     }
-    let table = load_table(data, base, loss, outputs, false, None)?;
+    let mut table = load_table(data, base, loss, outputs, false, None)?;
     let file_of = |p: &Option<String>| p.clone().unwrap_or_default();
     table::magnitudes(&table, &file_of(&data.path))?;
     if table.feature_names.len() != inputs {
+        let one_hot = if table.encoding.all_numbers() {
+            String::new()
+        } else {
+            format!(
+                " after one-hot encoding {}",
+                crate::data::encoding::describe(&table.encoding.columns)
+            )
+        };
         return Err(Error::Config(format!(
-            "data: {} has {} feature columns ({}), but `inputs` is {}",
+            "data: {} has {} feature columns{one_hot} ({}), but `inputs` is {}; expected them equal (leave `inputs` out to take it from the data)",
             data.path.as_deref().unwrap_or_default(),
             table.feature_names.len(),
             csv::quoted_list(&table.feature_names),
             inputs
         )));
     }
-    let test_table = match &data.test_path {
+    let mut test_table = match &data.test_path {
         Some(_) => Some(load_table(data, base, loss, outputs, true, Some(&table))?),
         None => None,
     };
@@ -97,8 +110,32 @@ pub fn prepare<F: Float>(
             data.test_fraction()
         )));
     }
+    if data.missing().imputes() {
+        table
+            .encoding
+            .fit_fill(&table.features, &parts.train, &file_of(&data.path))?;
+        table.encoding.fill_in(&mut table.features);
+        if let Some(t) = &mut test_table {
+            t.encoding.fill = table.encoding.fill.clone();
+            t.encoding.fill_in(&mut t.features);
+        }
+    }
     let standardize = data.standardize();
-    let features = standardize.then(|| Standardizer::fit(&table.features, inputs, &parts.train));
+    // One-hot inputs are left as they are (0 or 1): centred and scaled they would stop
+    // reading as "this category or not".
+    let features = standardize.then(|| {
+        let mut s = Standardizer::fit(&table.features, inputs, &parts.train);
+        for (k, _) in table
+            .encoding
+            .one_hot()
+            .iter()
+            .enumerate()
+            .filter(|(_, &h)| h)
+        {
+            (s.mean[k], s.std[k]) = (0.0, 1.0);
+        }
+        s
+    });
     let targets = (standardize && matches!(table.task, Task::Regression { .. }))
         .then(|| Standardizer::fit(&table.targets, outputs, &parts.train));
     let info = DataInfo {
@@ -107,6 +144,7 @@ pub fn prepare<F: Float>(
         target_names: table.target_names.clone(),
         features,
         targets,
+        encoding: table.encoding.clone(),
     };
     let dataset = |t: &Table, rows: &[usize]| -> Result<Dataset<F>> {
         let mut x = Vec::with_capacity(rows.len() * inputs);
@@ -141,5 +179,6 @@ pub fn prepare<F: Float>(
         test,
         info,
         train_rows: parts.train,
+        dropped: table.dropped + test_table.as_ref().map_or(0, |t| t.dropped),
     })
 }

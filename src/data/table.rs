@@ -10,7 +10,9 @@ use crate::data::checks;
 use crate::data::classes::{encode_classes, idx_label_places};
 use crate::data::config::DataSpec;
 use crate::data::csv::{self, CsvTable};
+use crate::data::encoding::Encoding;
 use crate::data::idx;
+use crate::data::missing::{self, Missing};
 use crate::data::task::Task;
 use crate::engine::loss::Loss;
 use crate::error::{Error, Result};
@@ -28,6 +30,11 @@ pub struct Table {
     /// The columns the targets came from (`label` for IDX).
     pub target_names: Vec<String>,
     pub task: Task,
+    /// How the CSV columns became the features (NaN in `features` where a value is missing and
+    /// `[data] missing` fills it in).
+    pub encoding: Encoding,
+    /// Rows dropped for a missing value (`[data] missing = "drop"`).
+    pub dropped: usize,
 }
 
 impl Table {
@@ -51,6 +58,12 @@ enum Source {
 
 /// Reads a CSV table from a path or a built-in name.
 pub fn read_csv(path: &str, base: &Path) -> Result<CsvTable> {
+    read_csv_with(path, base, None)
+}
+
+/// Reads a CSV table from a path or a built-in name, with the given separator (`None`:
+/// detected).
+pub fn read_csv_with(path: &str, base: &Path, delimiter: Option<u8>) -> Result<CsvTable> {
     match resolve(path, base) {
         Source::Builtin(name) => {
             let b = builtin::find(&name).ok_or_else(|| {
@@ -59,9 +72,9 @@ pub fn read_csv(path: &str, base: &Path) -> Result<CsvTable> {
                     builtin::names()
                 ))
             })?;
-            CsvTable::parse(b.csv, path)
+            CsvTable::parse_with(b.csv, path, delimiter)
         }
-        Source::File(p) => CsvTable::read(&p),
+        Source::File(p) => CsvTable::read_with(&p, delimiter),
     }
 }
 
@@ -129,21 +142,25 @@ fn load_idx(path: &str, labels: &str, base: &Path, wanted: &Wanted) -> Result<Ta
         wanted.outputs,
         &labels_path.display().to_string(),
     )?;
-    let feature_names = (0..idx.rows)
+    let feature_names: Vec<String> = (0..idx.rows)
         .flat_map(|r| (0..idx.columns).map(move |c| format!("pixel_{r}_{c}")))
         .collect();
     Ok(Table {
         features: idx.pixels,
+        encoding: Encoding::numbers(&feature_names),
         feature_names,
         targets,
         outputs: wanted.outputs,
         target_names: vec!["label".into()],
         task: Task::Classification { classes },
+        dropped: 0,
     })
 }
 
 /// A CSV table (or a built-in set): the target columns (`target`, default the last), the
-/// other columns as features (with `known`, the training file's feature columns by name).
+/// other columns as features (with `known`, the training file's feature columns by name and
+/// their encoding), one-hot encoded where they are categories
+/// ([`crate::data::encoding`]); rows with a missing value dropped with `missing = "drop"`.
 fn load_csv(
     path: &str,
     base: &Path,
@@ -151,15 +168,90 @@ fn load_csv(
     known: Option<&Table>,
     wanted: &Wanted,
 ) -> Result<Table> {
-    let csv = read_csv(path, base)?;
+    let mut csv = read_csv_with(path, base, data.delimiter_byte())?;
     checks::has_header(&csv)?;
+    let (target_names, target_columns, feature_columns) = csv_columns(&csv, data, known)?;
+    let mode = data.missing();
+    let dropped = match mode {
+        Missing::Drop => drop_missing(&mut csv, &[&feature_columns, &target_columns])?,
+        _ => 0,
+    };
+    let encoding = match known {
+        Some(t) => t.encoding.clone(),
+        None => Encoding::fit(&csv, &feature_columns, data.categorical(), mode)?,
+    };
+    let hint = match mode {
+        Missing::Error => " (or set [data] missing = \"drop\", \"mean\" or \"median\")",
+        _ => "",
+    };
+    let features = encoding.encode(&csv, &feature_columns, mode.imputes(), hint)?;
+    const NEVER_FILLED: &str =
+        "a missing target is never filled in; missing = \"drop\" drops its row";
+    let target_hint = |e: Error| match e {
+        Error::File { file, message }
+            if mode.imputes()
+                && (message.contains("missing value") || message.contains("missing label")) =>
+        {
+            Error::File {
+                file,
+                message: format!("{message} ({NEVER_FILLED})"),
+            }
+        }
+        other => other,
+    };
+    let (targets, task) = if Task::classifies(wanted.loss) {
+        csv_classes(&csv, &target_columns, wanted).map_err(target_hint)?
+    } else {
+        csv_values(&csv, &target_columns, &target_names, wanted.outputs)
+            .map_err(|e| target_hint(checks::hint_classifier(e, wanted.loss)))?
+    };
+    Ok(Table {
+        features,
+        feature_names: encoding.feature_names(),
+        targets,
+        outputs: wanted.outputs,
+        target_names,
+        task,
+        encoding,
+        dropped,
+    })
+}
+
+/// Drops the rows of `csv` with a missing value in one of `columns` (`[data] missing =
+/// "drop"`); returns how many. Dropping every row is an error.
+pub(crate) fn drop_missing(csv: &mut CsvTable, columns: &[&[usize]]) -> Result<usize> {
+    let before = csv.rows.len();
+    csv.rows.retain(|(_, f)| {
+        !columns
+            .iter()
+            .any(|cs| cs.iter().any(|&c| missing::is_missing(&f[c])))
+    });
+    if csv.rows.is_empty() {
+        return Err(Error::File {
+            file: csv.file.clone(),
+            message: format!(
+                "every one of its {before} rows has a missing value, so [data] missing = \"drop\" leaves none; expected some complete rows (or missing = \"mean\" or \"median\")"
+            ),
+        });
+    }
+    Ok(before - csv.rows.len())
+}
+
+/// The target columns' names and indices and the feature columns' indices of a CSV table:
+/// `target` (default the last column), the other columns as features (with `known`, the
+/// training file's feature columns by name). Checks `[data] categorical` against them.
+pub(crate) fn csv_columns(
+    csv: &CsvTable,
+    data: &DataSpec,
+    known: Option<&Table>,
+) -> Result<(Vec<String>, Vec<usize>, Vec<usize>)> {
     let target_names = match &data.target {
         Some(t) => t.names(),
         None => vec![csv.header.last().expect("a header").clone()],
     };
     let target_columns = csv.columns(&target_names)?;
     let feature_names: Vec<String> = match known {
-        Some(t) => t.feature_names.clone(),
+        Some(t) => t.encoding.columns.iter().map(|c| c.name.clone()).collect(),
         None => csv
             .header
             .iter()
@@ -175,21 +267,23 @@ fn load_csv(
             message: "no feature columns: every column is a target".into(),
         });
     }
-    let features = csv.numbers(&feature_columns)?;
-    let (targets, task) = if Task::classifies(wanted.loss) {
-        csv_classes(&csv, &target_columns, wanted)?
-    } else {
-        csv_values(&csv, &target_columns, &target_names, wanted.outputs)
-            .map_err(|e| checks::hint_classifier(e, wanted.loss))?
-    };
-    Ok(Table {
-        features,
-        feature_names,
-        targets,
-        outputs: wanted.outputs,
-        target_names,
-        task,
-    })
+    for name in data.categorical() {
+        if target_names.contains(name) {
+            return Err(Error::Config(format!(
+                "data: `categorical` names `{name}`, a target column; expected feature columns (a classifier's target is read as class names already)"
+            )));
+        }
+        if !csv.header.contains(name) {
+            return Err(Error::File {
+                file: csv.file.clone(),
+                message: format!(
+                    "no column named `{name}` (named in [data] categorical); the header has {}",
+                    csv::quoted_list(&csv.header)
+                ),
+            });
+        }
+    }
+    Ok((target_names, target_columns, feature_columns))
 }
 
 /// A classifier's one target column, encoded as classes.

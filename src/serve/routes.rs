@@ -109,14 +109,16 @@ where
         .sessions
         .get(&id)
         .ok_or_else(|| ApiError::not_found(format!("no session `{id}` (it may have expired after {} s idle); create one with POST /api/sessions", app.limits.idle.as_secs())))?;
+    let key = id.clone();
     let state = tokio::task::spawn_blocking(move || {
         let mut s = lock(&session);
         let result = f(&mut s);
         result.map(|()| s.state(&id, draw))
     })
     .await
-    .map_err(internal)??;
-    Ok(Json(state).into_response())
+    .map_err(internal);
+    app.sessions.touch(&key);
+    Ok(Json(state??).into_response())
 }
 
 async fn create_session(State(app): Shared, Body(body): Body<SpecBody>) -> ApiResult {

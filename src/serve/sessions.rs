@@ -65,6 +65,14 @@ impl Sessions {
         Some(entry.session.clone())
     }
 
+    /// Marks the session as used now (at the end of a request: its idle time counts from
+    /// there, however long the request waited for a thread).
+    pub fn touch(&self, id: &str) {
+        if let Some(entry) = lock(&self.map).get_mut(id) {
+            entry.touched = Instant::now();
+        }
+    }
+
     pub fn remove(&self, id: &str) -> bool {
         lock(&self.map).remove(id).is_some()
     }
@@ -75,5 +83,36 @@ impl Sessions {
         lock(&self.map).retain(|_, e| {
             now.duration_since(e.touched) < idle || Arc::strong_count(&e.session) > 1
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn worked() -> Session {
+        let toml = include_str!("../../examples/01-worked-example.toml");
+        Session::new(toml).unwrap()
+    }
+
+    /// Idle time counts from the last touch, a session a request holds never expires, and
+    /// the limit on sessions is kept.
+    #[test]
+    fn sessions_expire_after_their_idle_time_only() {
+        let idle = Duration::from_millis(200);
+        let sessions = Sessions::default();
+        let a = sessions.insert(worked(), 2).unwrap();
+        let b = sessions.insert(worked(), 2).unwrap();
+        assert!(sessions.insert(worked(), 2).is_none());
+        let held = sessions.get(&b).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        sessions.touch(&a);
+        sessions.expire(idle);
+        assert!(sessions.get(&a).is_some(), "touched 0 ms ago");
+        assert!(sessions.get(&b).is_some(), "held by a request");
+        drop(held);
+        std::thread::sleep(Duration::from_millis(300));
+        sessions.expire(idle);
+        assert!(sessions.get(&a).is_none() && sessions.get(&b).is_none());
     }
 }
