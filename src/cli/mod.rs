@@ -5,9 +5,12 @@ pub mod evaluate;
 pub mod explain;
 pub mod export;
 pub mod gradcheck;
+pub mod group;
 pub mod interrupt;
 pub mod log;
 pub mod message;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 pub mod plot;
 pub mod predict;
 pub mod progress;

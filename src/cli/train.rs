@@ -1,5 +1,6 @@
 //! `backprop train SPEC.toml`: trains on the spec's data; flags override the spec.
 
+use super::group::{Fingerprint, Group};
 use super::interrupt;
 use super::log::Log;
 use super::plot::{self, Figure, Point};
@@ -75,7 +76,24 @@ pub struct Args {
     keep_last: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(mut args: Args) -> Result<ExitCode> {
+    let group = Group::join()?;
+    if !group.is_root() {
+        // Rank 0 alone prints and writes the run's files.
+        (args.save, args.log, args.plot, args.export) = (None, None, None, None);
+        (args.tensorboard, args.checkpoint_every, args.quiet) = (None, None, true);
+    }
+    let Some(spec) = group.agree(settings(&args), |_| 0)? else {
+        return Ok(ExitCode::from(2));
+    };
+    match spec.dtype {
+        backprop::Dtype::F32 => train::<f32>(&spec, &args, &group),
+        backprop::Dtype::F64 => train::<f64>(&spec, &args, &group),
+    }
+}
+
+/// The spec with the flags' overrides, checked, and the outputs checked before any work.
+fn settings(args: &Args) -> Result<Spec> {
     let mut spec = Spec::from_file(&args.spec)?;
     if let Some(e) = args.epochs {
         spec.training.epochs = e;
@@ -95,7 +113,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.checkpoint_every == Some(0) {
         return config_err!("--checkpoint-every is 0, expected at least 1 epoch");
     }
-    check_outputs(&spec, &args)?;
+    check_outputs(&spec, args)?;
     if let Some(path) = &args.plot {
         plot::check_path(path)?;
     }
@@ -114,13 +132,58 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if let Some(path) = &args.save {
         backprop::io::atomic::check_writable(path)?;
     }
-    match spec.dtype {
-        backprop::Dtype::F32 => train::<f32>(&spec, &args),
-        backprop::Dtype::F64 => train::<f64>(&spec, &args),
+    Ok(spec)
+}
+
+/// What a run starts from: the data, the network and the trainer (resumed, if asked).
+struct Setup<F> {
+    train: Dataset<F>,
+    validation: Option<Dataset<F>>,
+    test: Option<Dataset<F>>,
+    info: DataInfo,
+    net: Network<F>,
+    trainer: Trainer<F>,
+    plan: backprop::Plan,
+}
+
+impl<F: Float> Setup<F> {
+    /// What every rank of a group must start from alike.
+    fn fingerprint(&self, spec: &Spec) -> u64 {
+        let mut f = Fingerprint::new()
+            .text(&format!(
+                "{spec:?} {:?} {:?}",
+                self.plan, self.trainer.state
+            ))
+            .text(&format!("{:?}", self.info));
+        for d in [
+            Some(&self.train),
+            self.validation.as_ref(),
+            self.test.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            f = f.floats(&d.x).floats(&d.t);
+        }
+        let o = &self.trainer.optimizer;
+        f.floats(&self.net.params)
+            .floats(&o.first)
+            .floats(&o.second)
+            .text(&o.steps.to_string())
+            .finish()
     }
 }
 
-fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
+fn train<F: Float>(spec: &Spec, args: &Args, group: &Group) -> Result<ExitCode> {
+    let Some(setup) = group.agree(setup::<F>(spec, args), |s| s.fingerprint(spec))? else {
+        return Ok(ExitCode::from(2));
+    };
+    let result = run_from(setup, args, group);
+    group.end(result)
+}
+
+/// Reads the data, makes the network and the trainer, and takes up the --resume file.
+fn setup<F: Float>(spec: &Spec, args: &Args) -> Result<Setup<F>> {
     interrupt::install()?;
     super::say::keep_going_on_closed_pipe();
     let base = args.spec.parent().unwrap_or(Path::new(""));
@@ -179,10 +242,34 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
     }
     // Only a model file reads the run's history (every --save writes one).
     trainer.keep_history = args.save.is_some();
+    Ok(Setup {
+        train,
+        validation,
+        test,
+        info,
+        net,
+        trainer,
+        plan,
+    })
+}
+
+/// Trains from `setup` and reports; on a group, every rank trains and rank 0 reports.
+fn run_from<F: Float>(setup: Setup<F>, args: &Args, group: &Group) -> Result<ExitCode> {
+    let Setup {
+        train,
+        validation,
+        test,
+        info,
+        mut net,
+        mut trainer,
+        plan,
+    } = setup;
+    trainer.group = group.collective::<F>();
     let first = trainer.epochs_done();
     let first_step = trainer.steps_done();
     let mut observer = Observer {
         args,
+        group,
         info: &info,
         progress: Progress::new(args.quiet, first, plan.epochs, train.len()),
         log: args.log.as_deref().map(Log::create).transpose()?,
@@ -213,6 +300,12 @@ fn train<F: Float>(spec: &Spec, args: &Args) -> Result<ExitCode> {
         ..
     } = observer;
     progress.finish();
+    if !group.is_root() {
+        return match last {
+            Err(Error::Interrupted { .. }) => Ok(ExitCode::from(interrupt::EXIT_STATUS)),
+            other => other.map(|_| ExitCode::SUCCESS),
+        };
+    }
     if let Some(e) = trainer.restored_best {
         println!(
             "early stopping: restored the weights of epoch {} (the lowest validation loss, {}); --keep-last or [training] restore_best = false keeps the last epoch's",
@@ -422,6 +515,7 @@ impl<F: Float> Run<'_, F> {
 /// checkpoints.
 struct Observer<'a> {
     args: &'a Args,
+    group: &'a Group,
     info: &'a DataInfo,
     progress: Progress,
     log: Option<Log>,
@@ -448,7 +542,7 @@ impl<F: Float> backprop::Observer<F> for Observer<'_> {
     #[inline]
     fn step(&mut self, p: StepProgress) -> ControlFlow<()> {
         self.progress.step(p);
-        if interrupt::requested() {
+        if self.group.stop_requested() {
             ControlFlow::Break(())
         } else {
             ControlFlow::Continue(())
@@ -496,7 +590,7 @@ impl<F: Float> backprop::Observer<F> for Observer<'_> {
         }
         // Ctrl-C: the epoch just finished is saved (when there is a --save file), then the run
         // ends; resuming from the file continues exactly.
-        let stop = interrupt::requested();
+        let stop = self.group.stop_requested();
         let due = (self.args.checkpoint_every).is_some_and(|n| r.epoch.is_multiple_of(n));
         if let (true, Some(path)) = (due || stop, &self.args.save) {
             save(path, net, trainer, self.info)?;

@@ -4,6 +4,7 @@
 //! It imports nothing from the rest of the crate but [`crate::error`].
 
 pub mod activation;
+pub mod collective;
 pub mod dropout;
 pub mod float;
 pub mod gradcheck;

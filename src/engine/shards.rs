@@ -138,33 +138,60 @@ impl<F: Float> ShardedWorkspace<F> {
     /// network's step goes straight to its one pass).
     #[inline(never)]
     fn sharded(&mut self, net: &Network<F>, x: &[F], t: &[F], batch: usize) -> F {
-        let (ni, no) = (net.inputs, net.outputs());
         let [(start0, rows0), (start1, rows1)] = split(batch);
-        // Each shard's pass, its mean loss weighted by its share of the batch.
-        let pass = |ws: &mut Workspace<F>, start: usize, rows: usize| -> F {
-            if rows == 0 {
-                ws.grads.fill(F::ZERO);
-                return F::ZERO;
-            }
-            let x = &x[start * ni..(start + rows) * ni];
-            let t = &t[start * no..(start + rows) * no];
-            net.loss_and_gradients(x, t, rows, ws) * share(rows, batch)
-        };
         let (first, second) = self.parts.split_at_mut(1);
         let (a, b) = (&mut first[0], &mut second[0]);
-        let (loss0, loss1) = rayon::join(|| pass(a, start0, rows0), || pass(b, start1, rows1));
-        // ∂E/∂θ = (B₀/B)·∂E₀/∂θ + (B₁/B)·∂E₁/∂θ, into the first shard's gradient.
-        let (w0, w1): (F, F) = (share(rows0, batch), share(rows1, batch));
-        a.grads
-            .par_chunks_mut(CHUNK)
-            .zip(b.grads.par_chunks(CHUNK))
-            .for_each(|(g0, g1)| {
-                for (g0, &g1) in g0.iter_mut().zip(g1) {
-                    *g0 = w0 * *g0 + w1 * g1;
-                }
-            });
-        loss0 + loss1
+        let (loss0, loss1) = rayon::join(
+            || pass(net, a, x, t, start0, rows0),
+            || pass(net, b, x, t, start1, rows1),
+        );
+        combine(a, b, loss0, loss1, batch, rows0, rows1)
     }
+}
+
+/// One shard's pass on the `rows` samples from `start` of the batch `x`, `t`: returns the
+/// shard's mean loss, its gradient in `ws.grads` (zero for an empty shard).
+#[inline]
+pub(crate) fn pass<F: Float>(
+    net: &Network<F>,
+    ws: &mut Workspace<F>,
+    x: &[F],
+    t: &[F],
+    start: usize,
+    rows: usize,
+) -> F {
+    if rows == 0 {
+        ws.grads.fill(F::ZERO);
+        return F::ZERO;
+    }
+    let (ni, no) = (net.inputs, net.outputs());
+    let x = &x[start * ni..(start + rows) * ni];
+    let t = &t[start * no..(start + rows) * no];
+    net.loss_and_gradients(x, t, rows, ws)
+}
+
+/// The batch loss `(B₀/B)·E₀ + (B₁/B)·E₁` from the two shards' mean losses, and
+/// `∂E/∂θ = (B₀/B)·∂E₀/∂θ + (B₁/B)·∂E₁/∂θ` into the first shard's gradient.
+#[inline]
+pub(crate) fn combine<F: Float>(
+    a: &mut Workspace<F>,
+    b: &Workspace<F>,
+    loss0: F,
+    loss1: F,
+    batch: usize,
+    rows0: usize,
+    rows1: usize,
+) -> F {
+    let (w0, w1): (F, F) = (share(rows0, batch), share(rows1, batch));
+    a.grads
+        .par_chunks_mut(CHUNK)
+        .zip(b.grads.par_chunks(CHUNK))
+        .for_each(|(g0, g1)| {
+            for (g0, &g1) in g0.iter_mut().zip(g1) {
+                *g0 = w0 * *g0 + w1 * g1;
+            }
+        });
+    loss0 * w0 + loss1 * w1
 }
 
 /// `rows / batch`, a shard's share of the batch.

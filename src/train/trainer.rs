@@ -14,6 +14,7 @@
 //! equals an uninterrupted one bit for bit.
 
 use crate::data::Dataset;
+use crate::engine::collective::Collective;
 use crate::engine::dropout::Dropout;
 use crate::engine::float::Float;
 use crate::engine::matrix::PARALLEL_FLOPS;
@@ -27,6 +28,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 /// How to train: the optimizer and how batches are drawn.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -151,6 +153,9 @@ pub struct Trainer<F> {
     /// caller that saves no model file may turn it off: a million one-step epochs otherwise
     /// keep 48 MB of records nobody reads).
     pub keep_history: bool,
+    /// The group of processes this run's steps are spread over
+    /// ([`crate::engine::collective`]); `None`: this process alone.
+    pub group: Option<Arc<dyn Collective<F>>>,
 }
 
 impl<F: Float> Trainer<F> {
@@ -173,6 +178,7 @@ impl<F: Float> Trainer<F> {
             restored_best: None,
             history: Vec::new(),
             keep_history: true,
+            group: None,
         }
     }
 
@@ -203,7 +209,12 @@ impl<F: Float> Trainer<F> {
         if let Some(d) = &self.dropout {
             d.draw(self.optimizer.steps, batch, &mut self.workspace);
         }
-        let loss = self.workspace.loss_and_gradients(net, x, t, batch);
+        let loss = match &self.group {
+            None => self.workspace.loss_and_gradients(net, x, t, batch),
+            Some(g) => self
+                .workspace
+                .loss_and_gradients_across(net, x, t, batch, &**g),
+        };
         if !loss.is_finite() {
             let (epoch, step) = (self.state.epochs_done + 1, self.steps_done() + 1);
             return Err(diagnose::non_finite(
