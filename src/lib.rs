@@ -59,8 +59,9 @@ pub use engine::schedule::{Schedule, ScheduleKind};
 pub use error::{Error, Result};
 pub use model_file::{AnyModel, ModelFile};
 pub use spec::Spec;
-pub use train::fit::{EpochRecord, EpochReport, Observer, Plan};
+pub use train::fit::{EpochReport, Observer, Plan};
 pub use train::metrics::{self, Confusion, Metrics};
+pub use train::record::EpochRecord;
 pub use train::trainer::{
     EpochStats, StepProgress, Trainer, TrainerConfig, TrainingState, DEFAULT_BATCH_SIZE,
 };

@@ -28,7 +28,7 @@ use crate::engine::network::{BiasKind, LayerShape, Network};
 use crate::engine::optim::{Optimizer, OptimizerConfig, OptimizerKind};
 use crate::error::{Error, Result};
 use crate::io::{atomic, limits};
-use crate::train::fit::EpochRecord;
+use crate::train::record::EpochRecord;
 use crate::train::trainer::{Trainer, TrainingState};
 use safetensors::tensor::{SafeTensorError, TensorView};
 use safetensors::SafeTensors;

@@ -5,7 +5,7 @@
 //! activation's derivative. On a tiny network (the worked example) a step's cost is loop set-up
 //! and bookkeeping, not arithmetic, so fewer, simpler loops are what counts.
 //!
-//! Shapes and formulas are those of [`crate::engine::network`]: input `X` `[B × I]`, weights `W`
+//! Shapes and formulas are those of `network.rs`: input `X` `[B × I]`, weights `W`
 //! `[U × I]`, bias `b` `[U]` or `[1]`.
 //!
 //! - forward: `z_bu = Σ_p x_bp·w_up + b_u`, `a_bu = f(z_bu)` (softmax: over each row of `z`);

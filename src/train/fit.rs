@@ -8,6 +8,7 @@ use crate::engine::network::{Network, Workspace};
 use crate::engine::schedule::Schedule;
 use crate::error::{Error, Result};
 use crate::train::metrics::{self, Metrics};
+use crate::train::record::EpochRecord;
 use crate::train::trainer::{StepProgress, Trainer};
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -26,18 +27,6 @@ pub struct Plan {
     /// Stop (for now) after this many epochs of the run, which keeps the schedule of all
     /// `epochs`: a resumed run to `epochs` then equals the whole run.
     pub stop_after: Option<usize>,
-}
-
-/// One epoch of a run's history (what the log and the plot show).
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct EpochRecord {
-    /// Counted from 1.
-    pub epoch: usize,
-    pub train_loss: f64,
-    pub val_loss: Option<f64>,
-    pub val_accuracy: Option<f64>,
-    pub val_rmse: Option<f64>,
-    pub learning_rate: f64,
 }
 
 /// What one epoch of [`Trainer::fit`] did.

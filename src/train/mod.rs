@@ -6,4 +6,5 @@
 pub mod diagnose;
 pub mod fit;
 pub mod metrics;
+pub mod record;
 pub mod trainer;

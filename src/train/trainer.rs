@@ -23,7 +23,7 @@ use crate::engine::optim::{Optimizer, OptimizerConfig};
 use crate::engine::shards::ShardedWorkspace;
 use crate::error::{Error, Result};
 use crate::train::diagnose;
-use crate::train::fit::EpochRecord;
+use crate::train::record::EpochRecord;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
