@@ -34,6 +34,18 @@ fn setup() -> tempfile::TempDir {
     dir
 }
 
+/// [`setup`]'s folder with the model `m.safetensors` trained from it.
+fn trained() -> tempfile::TempDir {
+    let dir = setup();
+    let ok = sh(
+        dir.path(),
+        "$BP train spec.toml -q --save m.safetensors",
+        Duration::from_secs(60),
+    );
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    dir
+}
+
 /// Runs `sh -c script` in `dir` with a time limit; the script may use `$BP` for the binary.
 fn sh(dir: &Path, script: &str, limit: Duration) -> Output {
     let mut child = Command::new("sh")
@@ -80,14 +92,8 @@ fn hidden(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn outputs_onto_a_device_a_fifo_or_a_link_to_stdout_leave_them_as_they_were() {
-    let dir = setup();
+    let dir = trained();
     let d = dir.path();
-    let ok = sh(
-        d,
-        "$BP train spec.toml -q --save m.safetensors",
-        Duration::from_secs(60),
-    );
-    assert!(ok.status.success(), "{}", stderr(&ok));
     mkfifo(&d.join("fifo.svg"));
     std::os::unix::fs::symlink("/proc/self/fd/1", d.join("stdout.svg")).unwrap();
     let null_before = std::fs::metadata("/dev/null").unwrap();
@@ -183,14 +189,8 @@ fn a_run_piped_into_a_reader_that_stops_still_saves_its_model() {
 
 #[test]
 fn every_reader_refuses_dev_zero_and_a_fifo_at_once_under_a_memory_cap() {
-    let dir = setup();
+    let dir = trained();
     let d = dir.path();
-    let ok = sh(
-        d,
-        "$BP train spec.toml -q --save m.safetensors",
-        Duration::from_secs(60),
-    );
-    assert!(ok.status.success(), "{}", stderr(&ok));
     mkfifo(&d.join("fifo"));
     for (source, kind) in [
         ("/dev/zero", "is a character device"),
@@ -286,14 +286,8 @@ fn predictions(d: &Path, data: &str) -> (String, String) {
 
 #[test]
 fn predict_matches_columns_by_name_and_reads_a_headerless_file_by_position() {
-    let dir = setup();
+    let dir = trained();
     let d = dir.path();
-    let ok = sh(
-        d,
-        "$BP train spec.toml -q --save m.safetensors",
-        Duration::from_secs(60),
-    );
-    assert!(ok.status.success(), "{}", stderr(&ok));
     let (in_order, _) = predictions(d, "a,b\n1,2\n7,0\n3,5\n");
     // The same samples with the columns swapped (and one the model does not use).
     let (swapped, _) = predictions(d, "other,b,a\nq,2,1\nq,0,7\nq,5,3\n");
