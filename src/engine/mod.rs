@@ -19,3 +19,4 @@ pub mod optim;
 pub mod schedule;
 pub mod shards;
 pub(crate) mod small;
+pub(crate) mod tiny;

@@ -340,6 +340,12 @@ impl<F: Float> Optimizer<F> {
         }
     }
 
+    /// Whether the update is plain SGD, θ ← θ − η·g, on the gradient as it comes (no clipping, no
+    /// weight decay): then a step may fuse it into the backward pass ([`crate::engine::tiny`]).
+    pub fn is_plain_sgd(&self) -> bool {
+        self.config.kind == OptimizerKind::Sgd && !self.config.changes_gradient()
+    }
+
     /// Fills `changed` with the clipped gradient plus the coupled decay term λθ.
     fn change_gradient(&mut self, params: &[F], grads: &[F]) {
         let c = self.config;

@@ -95,7 +95,7 @@ fn forward_rows<F: Float, const I: usize>(
 /// `x · y` as the matrix product sums it: in order from zero for short rows, over eight
 /// running sums from [`VECTOR_MIN`] on.
 #[inline(always)]
-fn row_dot<F: Float>(x: &[F], y: &[F]) -> F {
+pub(crate) fn row_dot<F: Float>(x: &[F], y: &[F]) -> F {
     if x.len() >= VECTOR_MIN {
         return dot(x, y);
     }

@@ -21,6 +21,7 @@ use crate::engine::matrix::PARALLEL_FLOPS;
 use crate::engine::network::Network;
 use crate::engine::optim::{Optimizer, OptimizerConfig};
 use crate::engine::shards::ShardedWorkspace;
+use crate::engine::tiny::TinyStep;
 use crate::error::{Error, Result};
 use crate::train::diagnose;
 use crate::train::record::EpochRecord;
@@ -156,6 +157,9 @@ pub struct Trainer<F> {
     /// The group of processes this run's steps are spread over
     /// ([`crate::engine::collective`]); `None`: this process alone.
     pub group: Option<Arc<dyn Collective<F>>>,
+    /// The one-pass step of a tiny network ([`crate::engine::tiny`]), taken for plain SGD
+    /// without dropout or a group; `None` for a network with a larger layer.
+    tiny: Option<TinyStep<F>>,
 }
 
 impl<F: Float> Trainer<F> {
@@ -165,6 +169,7 @@ impl<F: Float> Trainer<F> {
         Trainer {
             optimizer: Optimizer::for_network(config.optimizer, net),
             workspace: ShardedWorkspace::new(net, batch_size),
+            tiny: TinyStep::new(net, batch_size),
             batch_size,
             shuffle: config.shuffle,
             seed: config.seed,
@@ -206,6 +211,18 @@ impl<F: Float> Trainer<F> {
     /// update); a loss or gradient that is not finite is an error that says where it arose.
     #[inline]
     pub fn step(&mut self, net: &mut Network<F>, x: &[F], t: &[F], batch: usize) -> Result<F> {
+        if let Some(tiny) = &mut self.tiny {
+            if self.dropout.is_none() && self.group.is_none() && self.optimizer.is_plain_sgd() {
+                let lr = F::from_f64(self.optimizer.config.learning_rate);
+                let grads = &mut self.workspace.parts[0].grads;
+                if let Some(loss) = tiny.step(net, x, t, batch, lr, grads) {
+                    self.optimizer.steps = self.optimizer.steps.saturating_add(1);
+                    return Ok(loss);
+                }
+                // A loss that is not finite: the general pass below redoes the step (nothing
+                // was updated) and says where it arose.
+            }
+        }
         if let Some(d) = &self.dropout {
             d.draw(self.optimizer.steps, batch, &mut self.workspace);
         }
