@@ -330,3 +330,165 @@ fn update<F: Float>(p: &mut [F], g: &[F], lr: F) {
         *p -= lr * g;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::layer::{BiasKind, LayerShape};
+    use crate::engine::loss::Loss;
+    use crate::engine::network::Workspace;
+
+    /// Deterministic values in about [-1.2, 1.2].
+    fn values<F: Float>(n: usize, seed: usize) -> Vec<F> {
+        (0..n)
+            .map(|k| F::from_f64((((k * 7 + seed * 13) % 19) as f64 - 9.0) * 0.13))
+            .collect()
+    }
+
+    /// Steps of the one-pass step against the general path (`Network::loss_and_gradients`, then
+    /// θ ← θ − η·g written out): the same loss, gradient and parameters, bit for bit, for every
+    /// activation and loss, both bias kinds, shapes of at most four (unrolled) and more (run
+    /// time), one to three layers, full and partial batches, f64 and f32.
+    fn agrees<F: Float>() {
+        use Activation::*;
+        let hidden: [&[(usize, Activation, BiasKind)]; 5] = [
+            &[],
+            &[(2, Sigmoid, BiasKind::Shared)],
+            &[(3, Tanh, BiasKind::PerUnit), (4, Relu, BiasKind::Shared)],
+            &[(1, LeakyRelu, BiasKind::PerUnit)],
+            &[
+                (6, Linear, BiasKind::PerUnit),
+                (2, Sigmoid, BiasKind::PerUnit),
+            ],
+        ];
+        let outputs = [
+            (1, Sigmoid, Loss::HalfSse),
+            (2, Linear, Loss::Mse),
+            (3, Softmax, Loss::CrossEntropy),
+            (1, Sigmoid, Loss::Bce),
+            (3, Softmax, Loss::HalfSse),
+            (5, Tanh, Loss::HalfSse),
+        ];
+        let mut cases = 0;
+        for inputs in [1, 2, 3, 5] {
+            for (h, layers) in hidden.iter().enumerate() {
+                for (o, &(units, act, loss)) in outputs.iter().enumerate() {
+                    let bias = if o % 2 == 0 {
+                        BiasKind::Shared
+                    } else {
+                        BiasKind::PerUnit
+                    };
+                    let mut shapes: Vec<LayerShape> = layers
+                        .iter()
+                        .map(|&(units, activation, bias)| LayerShape {
+                            units,
+                            activation,
+                            bias,
+                        })
+                        .collect();
+                    shapes.push(LayerShape {
+                        units,
+                        activation: act,
+                        bias,
+                    });
+                    let mut net = Network::<F>::new(inputs, &shapes, loss).unwrap();
+                    net.params = values(net.params.len(), inputs + h);
+                    for capacity in [1, 2, 3] {
+                        let mut tiny = TinyStep::new(&net, capacity).expect("small layers");
+                        let mut general = net.clone();
+                        let mut mine = net.clone();
+                        let mut ws = Workspace::new(&net, capacity);
+                        let mut grads = vec![F::ZERO; net.params.len()];
+                        let lr = F::from_f64(0.3);
+                        for step in 0..4 {
+                            // a partial batch at the end
+                            let batch = if step == 3 {
+                                capacity.div_ceil(2)
+                            } else {
+                                capacity
+                            };
+                            let x: Vec<F> = values(batch * inputs, step);
+                            let mut t: Vec<F> = values(batch * units, step + 5);
+                            if loss != Loss::HalfSse && loss != Loss::Mse {
+                                // targets in [0, 1]
+                                for v in &mut t {
+                                    *v = v.abs() / F::from_f64(1.2);
+                                }
+                            }
+                            let want = general.loss_and_gradients(&x, &t, batch, &mut ws);
+                            for (p, &g) in general.params.iter_mut().zip(&ws.grads) {
+                                *p -= lr * g;
+                            }
+                            let got = tiny
+                                .step(&mut mine, &x, &t, batch, lr, &mut grads)
+                                .expect("finite");
+                            let what = format!("{inputs} inputs, hidden {h}, output {o}, capacity {capacity}, step {step}");
+                            assert_eq!(
+                                got.to_f64().to_bits(),
+                                want.to_f64().to_bits(),
+                                "loss: {what}"
+                            );
+                            for (k, (g, w)) in grads.iter().zip(&ws.grads).enumerate() {
+                                assert_eq!(
+                                    g.to_f64().to_bits(),
+                                    w.to_f64().to_bits(),
+                                    "gradient {k}: {what}"
+                                );
+                            }
+                            for (k, (p, w)) in mine.params.iter().zip(&general.params).enumerate() {
+                                assert_eq!(
+                                    p.to_f64().to_bits(),
+                                    w.to_f64().to_bits(),
+                                    "parameter {k}: {what}"
+                                );
+                            }
+                            cases += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(cases, 4 * 5 * 6 * 3 * 4);
+    }
+
+    #[test]
+    fn one_pass_step_equals_the_general_path_bit_for_bit() {
+        agrees::<f64>();
+        agrees::<f32>();
+    }
+
+    /// A loss that is not finite stops the step before anything is updated.
+    #[test]
+    fn a_step_whose_loss_is_not_finite_changes_nothing() {
+        let shapes = [LayerShape {
+            units: 1,
+            activation: Activation::Linear,
+            bias: BiasKind::PerUnit,
+        }];
+        let mut net = Network::<f64>::new(2, &shapes, Loss::HalfSse).unwrap();
+        net.params = vec![0.5, -0.25, 0.125];
+        let before = net.params.clone();
+        let mut tiny = TinyStep::new(&net, 1).unwrap();
+        let mut grads = vec![7.0; 3];
+        let got = tiny.step(&mut net, &[f64::NAN, 1.0], &[0.0], 1, 0.1, &mut grads);
+        assert!(got.is_none());
+        assert_eq!(net.params, before);
+        assert_eq!(grads, vec![7.0; 3]);
+    }
+
+    /// A network with a layer too large for the fused loops takes the general path.
+    #[test]
+    fn only_networks_of_small_layers_take_it() {
+        let shape = |units| LayerShape {
+            units,
+            activation: Activation::Relu,
+            bias: BiasKind::PerUnit,
+        };
+        let net = Network::<f32>::new(64, &[shape(64), shape(1)], Loss::HalfSse).unwrap();
+        assert!(TinyStep::new(&net, 1).is_some());
+        assert!(
+            TinyStep::new(&net, 2).is_none(),
+            "2 × 64 × 64 > 4,096 multiply-adds"
+        );
+    }
+}
