@@ -187,6 +187,7 @@ def main():
             ("PyTorch eager", peer("torch", "large")),
             ("JAX, lax.scan loop", peer("jax_scan", "large")),
         ]),
+        ("gemm", "all", None, [("backprop matmul (gemm crate), 512³ and 1024³", lib("gemm", "20"))]),
     ]
 
     print(f"# backprop vs PyTorch, JAX, NumPy — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
@@ -197,7 +198,9 @@ def main():
     samples = {}  # (case index, implementation index) -> results over the rounds
     if from_log:
         rounds = read_log(from_log, cases, samples)
+    started = time.perf_counter()
     for r in range(0 if from_log else rounds):
+        round_start = time.perf_counter()
         for c, (task, threads, env, impls) in enumerate(cases):
             for i, (name, run) in enumerate(impls):
                 result = run(env, ())
@@ -205,11 +208,12 @@ def main():
                     samples.setdefault((c, i), []).append(result)
                 print(f"  round {r + 1}  {task:14} {threads:>3} thread(s)  {name:40} "
                       f"{json.dumps(result)}", file=sys.stderr)
+        print(f"  round {r + 1} took {time.perf_counter() - round_start:.0f} s", file=sys.stderr)
     memory = None if from_log else process(
         [backprop, "train", os.path.join(ROOT, "examples", "08-mnist.toml"), "--epochs", "1",
          "--quiet"])
     print(f"# load average at end {' '.join(f'{l:.1f}' for l in os.getloadavg())}; medians over "
-          f"{rounds} rounds (min–max in brackets)")
+          f"{rounds} rounds (min–max in brackets), {time.perf_counter() - started:.0f} s in all")
     if memory:
         print(f"# peak memory of `backprop train examples/08-mnist.toml --epochs 1`: "
               f"{memory[3]:,.0f} MB")
@@ -221,6 +225,7 @@ def main():
         "worked-process": "worked example, whole process",
         "mnist": "784-256-10 epoch (f32, batch 128)",
         "large": "784-1024-1024-10 epoch (f32, batch 512)",
+        "gemm": "GEMM peak (f32, best of 20 products)",
     }
     for c, (task, threads, _, impls) in enumerate(cases):
         rows = []
@@ -264,6 +269,10 @@ def main():
                               f"{cpu / floor['cpu_s']:.2f}× its CPU time") if floor else ""
                 print(f"| {labels[task]} | {threads} | {name} | | {shown} | {ratio_text} |")
                 continue
+            elif task == "gemm":
+                print(f"| {labels[task]} | {threads} | {name} | | {r['gflops_512']:.0f} GFLOP/s "
+                      f"(512³), {r['gflops_1024']:.0f} (1024³) | |")
+                continue
             else:
                 value = r["samples_per_s"]
                 lo, hi = spread["samples_per_s"]
@@ -276,6 +285,64 @@ def main():
     print()
     print("Ratios: each row against the first of its task (× faster than that row), except the "
           "whole-process rows, which are × the floor process's time (lower is better).")
+    targets(cases, samples, memory)
+
+
+def targets(cases, samples, memory):
+    """The issue's targets, each from the medians above: the figure, the bound, met or not."""
+    def med(task, threads, name, key):
+        for c, (t, th, _, impls) in enumerate(cases):
+            for i, (n, _) in enumerate(impls):
+                if (t, th, n) == (task, threads, name) and samples.get((c, i)):
+                    values = [g[key] for g in samples[(c, i)] if g.get(key) is not None]
+                    return statistics.median(values) if values else None
+        return None
+
+    def ratio(a, b):
+        return a / b if a is not None and b else None
+
+    train = "backprop train (the user's path)"
+    peak = max(filter(None, [med("gemm", "all", name, k) for name in
+                             ["backprop matmul (gemm crate), 512³ and 1024³"]
+                             for k in ("gflops_512", "gflops_1024")]), default=None)
+    rows = [
+        ("worked example, whole process (CPU time) × the floor process", "≤ 1.3", "le", 1.3,
+         ratio(med("worked-process", "all", "backprop train, 10⁶ epochs of one step", "cpu_s"),
+               med("worked-process", "all", "hand-fused floor, 10⁶ steps (the floor)", "cpu_s"))),
+        ("worked example, engine step × the floor (in one process)", "≤ 1.25", "le", 1.25,
+         ratio(med("worked", "all", "backprop", "ns_per_step"),
+               med("worked", "all", "backprop", "floor_ns_per_step"))),
+        ("784-256-10, backprop train ÷ JAX lax.scan, all threads", "≥ 1.25", "ge", 1.25,
+         ratio(med("mnist", "all", train, "samples_per_s"),
+               med("mnist", "all", "JAX, lax.scan loop", "samples_per_s"))),
+        ("784-256-10, backprop train ÷ PyTorch, all threads", "≥ 2.5", "ge", 2.5,
+         ratio(med("mnist", "all", train, "samples_per_s"),
+               med("mnist", "all", "PyTorch eager", "samples_per_s"))),
+        ("784-256-10, backprop train ÷ JAX lax.scan, 1 thread", "≥ 1.1", "ge", 1.1,
+         ratio(med("mnist", "1", train, "samples_per_s"),
+               med("mnist", "1", "JAX, lax.scan loop", "samples_per_s"))),
+        ("784-1024-1024-10, backprop train ÷ JAX lax.scan", "≥ 1.2", "ge", 1.2,
+         ratio(med("large", "all", train, "samples_per_s"),
+               med("large", "all", "JAX, lax.scan loop", "samples_per_s"))),
+        ("peak memory of examples/08-mnist.toml, MB", "≤ 300", "le", 300,
+         memory[3] if memory else None),
+    ]
+    print()
+    print("| target | bound | measured | met |")
+    print("|---|---|---:|---|")
+    for what, bound, kind, limit, value in rows:
+        if value is None:
+            print(f"| {what} | {bound} | not measured | |")
+            continue
+        met = value <= limit if kind == "le" else value >= limit
+        print(f"| {what} | {bound} | {value:,.2f} | {'yes' if met else 'no'} |")
+    for task, threads, name in [("large", "all", train), ("large", "all", "backprop, library loop"),
+                                ("mnist", "all", train)]:
+        sps = med(task, threads, name, "samples_per_s")
+        if sps and peak:
+            gflops = sps * FLOPS[task] / 1e9
+            print(f"| {task}: {name}, whole-step products against the GEMM peak | | "
+                  f"{gflops:,.0f} of {peak:,.0f} GFLOP/s = {100 * gflops / peak:.0f} % | |")
 
 
 if __name__ == "__main__":

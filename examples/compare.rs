@@ -6,6 +6,7 @@
 //! cargo run --release --example compare -- large 3            # 784-1024-1024-10, batch 512
 //! cargo run --release --example compare -- floor 1000000      # the floor alone, one process
 //! cargo run --release --example compare -- engine 1000000     # Trainer::step alone, one process
+//! cargo run --release --example compare -- gemm 20              # the GEMM peak, f32, 512³ and 1024³
 //! ```
 //! Prints one JSON object: the median over the runs.
 //!
@@ -17,6 +18,9 @@
 //! - `floor`, `engine`: that many steps of the worked example, once, in a process of their own
 //!   (the hand-fused floor, or the engine's `Trainer::step`), to time as whole processes against
 //!   `backprop train examples/01-worked-example.toml --epochs N --quiet`.
+//! - `gemm`: the f32 matrix product alone, `C = A·B` for 512³ and 1024³ through the engine's
+//!   `matmul` on all threads (as the criterion bench's `gemm` group): the best GFLOP/s over the
+//!   runs (2 flops a multiply-add), the peak the whole step's products are measured against.
 
 use backprop::{Dataset, OptimizerConfig, Spec, Trainer, TrainerConfig};
 use rand::{Rng, SeedableRng};
@@ -37,9 +41,10 @@ fn main() {
         Some("large") => mlp("large", &[784, 1024, 1024, 10], 512, arg(1, 3)),
         Some("floor") => floor_process(arg(1, 1_000_000)),
         Some("engine") => engine_process(arg(1, 1_000_000)),
+        Some("gemm") => gemm_peak(arg(1, 20)),
         _ => {
             eprintln!(
-                "usage: compare worked [STEPS RUNS] | mnist [EPOCHS] | large [EPOCHS] | floor [STEPS] | engine [STEPS]"
+                "usage: compare worked [STEPS RUNS] | mnist [EPOCHS] | large [EPOCHS] | floor [STEPS] | engine [STEPS] | gemm [RUNS]"
             );
             std::process::exit(2);
         }
@@ -115,6 +120,48 @@ fn engine_process(steps: usize) {
         loss = trainer.step(&mut net, &x, &t, 2).unwrap();
     }
     println!("{{\"task\": \"engine\", \"steps\": {steps}, \"loss\": {loss:e}}}");
+}
+
+/// The best GFLOP/s of `runs` f32 products of 512³ and of 1024³ (after one warm-up each), on a
+/// thread of rayon's pool as the training step runs.
+fn gemm_peak(runs: usize) {
+    rayon::scope(|_| gemm_runs(runs));
+}
+
+fn gemm_runs(runs: usize) {
+    use backprop::kernels::{matmul, Threads, View};
+    let mut best = Vec::new();
+    for n in [512usize, 1024] {
+        let a: Vec<f32> = (0..n * n).map(|i| (i % 7) as f32 * 0.1).collect();
+        let b: Vec<f32> = (0..n * n).map(|i| (i % 5) as f32 * 0.1).collect();
+        let mut c = vec![0.0f32; n * n];
+        let mut top = 0.0f64;
+        for run in 0..runs + 1 {
+            let start = Instant::now();
+            matmul(
+                n,
+                n,
+                n,
+                View::rows(&a, n),
+                View::rows(&b, n),
+                &mut c,
+                false,
+                Threads::All,
+            );
+            let gflops = 2.0 * (n * n * n) as f64 / start.elapsed().as_secs_f64() / 1e9;
+            if run > 0 {
+                top = top.max(gflops);
+            }
+        }
+        black_box(&c);
+        best.push(top);
+    }
+    println!(
+        "{{\"task\": \"gemm\", \"gflops_512\": {:.1}, \"gflops_1024\": {:.1}, \"threads\": {}}}",
+        best[0],
+        best[1],
+        rayon::current_num_threads()
+    );
 }
 
 /// A ReLU MLP of `sizes` with softmax + cross-entropy, f32, SGD η = 0.01, batch `batch`, on
