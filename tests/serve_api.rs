@@ -277,7 +277,8 @@ fn bad_requests_get_their_status_and_message_and_the_server_keeps_serving() {
         v["drawing"].is_null() && v["spec"].is_null() && v["not_drawn"].is_null(),
         "{v}"
     );
-    assert_eq!(v["parameter_count"], 9);
+    // 2·2 + 2·1 weights and one shared bias per layer.
+    assert_eq!(v["parameter_count"], 2 * 2 + 2 + 2);
     let (status, v) = server.json("POST", "/api/sessions", json!({ "toml": WORKED }));
     assert_eq!(status, 429);
     assert!(error_of(&v).contains("3 sessions are open"), "{v}");
