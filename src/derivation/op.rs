@@ -43,6 +43,9 @@ pub enum Op {
     BceDelta { outputs: usize },
     /// `x·y`; inputs `[x, y]`.
     Product,
+    /// Inverted dropout of rate p, `m·x/(1 − p)` with the mask m ∈ {0, 1}; inputs `[m, x]`.
+    /// Forward, x is the output a (giving ã); backward, x is `∂E/∂ã` (giving `∂E/∂a`).
+    Dropout { p: f64 },
     /// `(Σ_s x_s·y_s) / B`: a weight's gradient averaged over the batch;
     /// inputs `[x_1, y_1, x_2, y_2, …]`.
     MeanProduct,
@@ -104,6 +107,7 @@ impl Op {
             }
             Op::BceDelta { outputs } => (x[0] - x[1]) / outputs as f64,
             Op::Product => x[0] * x[1],
+            Op::Dropout { p } => x[0] * x[1] / (1.0 - p),
             Op::MeanProduct => {
                 let b = (x.len() / 2) as f64;
                 x.chunks_exact(2).map(|p| p[0] * p[1]).sum::<f64>() / b
@@ -189,6 +193,8 @@ impl Op {
             }
             // ∂(x·y)/∂x = y, ∂/∂y = x
             Op::Product => vec![x[1], x[0]],
+            // ∂(m·x/(1 − p))/∂m = x/(1 − p), ∂/∂x = m/(1 − p)
+            Op::Dropout { p } => vec![x[1] / (1.0 - p), x[0] / (1.0 - p)],
             Op::MeanProduct => {
                 // ∂/∂x_s = y_s/B, ∂/∂y_s = x_s/B
                 let b = (x.len() / 2) as f64;
@@ -276,6 +282,10 @@ impl Op {
                 }
             }
             Op::Product => Expr::mul(x.to_vec()),
+            Op::Dropout { p } => Expr::over(
+                Expr::mul(x.to_vec()),
+                Expr::minus(Expr::Int(1), Expr::constant("p", p)),
+            ),
             Op::MeanProduct => {
                 batch_mean(x.chunks_exact(2).map(|p| Expr::mul(p.to_vec())).collect())
             }
