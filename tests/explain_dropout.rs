@@ -20,12 +20,12 @@ fn sigmoid(z: f64) -> f64 {
 /// dropout `p` on the hidden layer and `[training] seed`.
 fn spec(p: f64, seed: u64) -> Spec {
     let text = backprop::spec::WORKED_EXAMPLE
+        .replacen("bias = 0.35", &format!("bias = 0.35\ndropout = {p}"), 1)
         .replacen(
-            "bias = 0.35",
-            &format!("bias = 0.35\ndropout = {p}"),
+            "shuffle = false",
+            &format!("shuffle = false\nseed = {seed}"),
             1,
-        )
-        .replacen("shuffle = false", &format!("shuffle = false\nseed = {seed}"), 1);
+        );
     Spec::parse(&text, "worked example with dropout").unwrap()
 }
 
@@ -112,12 +112,8 @@ fn by_hand(m: [[f64; 2]; 2], p: f64) -> Vec<(String, f64)> {
 
 /// Every quantity of explain's JSON, by name.
 fn json_values(d: &Derivation) -> std::collections::HashMap<String, (f64, String)> {
-    let doc: serde_json::Value = serde_json::from_str(&render(
-        d,
-        Format::Json,
-        RenderOptions::default(),
-    ))
-    .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&render(d, Format::Json, RenderOptions::default())).unwrap();
     doc["quantities"]
         .as_array()
         .unwrap()
@@ -182,7 +178,11 @@ fn the_worked_example_with_the_engines_mask_by_hand() {
     let names = ["w1", "w2", "w3", "w4", "b1", "w5", "w6", "b2"];
     for (k, name) in names.iter().enumerate() {
         let new = got[&format!("new.{name}")].0;
-        assert!((new - net.params[k]).abs() < 1e-15, "new.{name}: {new} vs {}", net.params[k]);
+        assert!(
+            (new - net.params[k]).abs() < 1e-15,
+            "new.{name}: {new} vs {}",
+            net.params[k]
+        );
     }
 }
 
@@ -249,16 +249,14 @@ fn every_format_and_language_shows_the_mask() {
     assert!(!html.contains("NaN"));
     let dot = render(&d, Format::Dot, en);
     assert!(dot.contains("s1.am_h1"));
-    let doc: serde_json::Value =
-        serde_json::from_str(&render(&d, Format::Json, en)).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&render(&d, Format::Json, en)).unwrap();
     assert_eq!(doc["dropout"]["rates"], serde_json::json!([0.5, 0.0]));
     assert_eq!(doc["dropout"]["seed"], seed);
     // Without dropout there is no mask, and the JSON says so.
     let plain = Derivation::from_spec(&Spec::worked_example(), None).unwrap();
     let plain_text = render(&plain, Format::Text, en);
     assert!(!plain_text.contains("m_h1") && !plain_text.contains("ropout"));
-    let doc: serde_json::Value =
-        serde_json::from_str(&render(&plain, Format::Json, en)).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&render(&plain, Format::Json, en)).unwrap();
     assert!(doc["dropout"].is_null());
 }
 
@@ -296,5 +294,33 @@ fn check_marks_the_masked_values() {
         assert_eq!(c.quantity.as_deref(), Some(name));
         assert_ne!(c.verdict, Verdict::Correct, "{c:?}");
         assert!((c.expected.unwrap() - expected).abs() < 1e-12, "{c:?}");
+    }
+}
+
+#[test]
+fn the_example_and_the_readme_show_this_step() {
+    // The example's seed is the first whose mask is the crossed one derived above.
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/14-worked-example-dropout.toml");
+    let example = Spec::from_file(&path).unwrap();
+    assert_eq!(example, spec(0.5, seed_for_the_crossed_mask()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_backprop"))
+        .args(["explain", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // Every line of README's excerpt (`…` marks lines left out) is a line of the output.
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("backprop explain examples/14-worked-example-dropout.toml\n```\n\n```text\n")
+        .expect("README shows the example");
+    let block = &readme[start..];
+    let block = &block[block.find("```text\n").unwrap() + 8..];
+    let block = &block[..block.find("```").unwrap()];
+    assert!(block.lines().count() > 10);
+    for line in block.lines().filter(|l| l.trim() != "…") {
+        assert!(lines.contains(&line), "README's {line:?} is not in\n{text}");
     }
 }

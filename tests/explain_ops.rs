@@ -16,6 +16,8 @@ fn ops() -> Vec<(Op, usize)> {
         (Op::CrossEntropyDelta { k: 2 }, 4),
         (Op::BceDelta { outputs: 3 }, 2),
         (Op::Product, 2),
+        (Op::Dropout { p: 0.3 }, 2),
+        (Op::Decay { lambda: 0.1 }, 2),
         (Op::MeanProduct, 6),
         (Op::MeanSum { group: 2 }, 4),
         (Op::Descend { lr: 0.3 }, 2),
