@@ -224,11 +224,6 @@ fn explain_refuses_what_it_does_not_show_yet() {
     for (from, to, what) in [
         (
             "kind = \"sgd\"",
-            "kind = \"momentum\"\nnesterov = true",
-            "nesterov",
-        ),
-        (
-            "kind = \"sgd\"",
             "kind = \"sgd\"\nclip_norm = 1.0",
             "clip_norm",
         ),

@@ -38,6 +38,10 @@ fn random_spec(rng: &mut ChaCha8Rng) -> String {
         rng.gen_range(0.9..0.9999),
         rng.gen_range(1e-9..1e-6),
     );
+    // Nesterov's momentum in half of the momentum cases.
+    if optimizer == "momentum" && rng.gen_bool(0.5) {
+        toml += "nesterov = true\n";
+    }
     // Coupled weight decay in a third of the cases, on the biases too in half of those.
     if rng.gen_bool(1.0 / 3.0) {
         toml += &format!(
@@ -280,6 +284,11 @@ fn the_derivation_agrees_with_the_engine_on_random_networks() {
             format!("{:?}", net.loss),
             format!("{:?}", last.activation),
             format!("{:?}", opt.config.kind),
+        ));
+        seen.insert((
+            "nesterov".into(),
+            format!("{}", opt.config.nesterov),
+            String::new(),
         ));
         seen.insert((
             "decay".into(),

@@ -17,6 +17,7 @@ fn ops() -> Vec<(Op, usize)> {
         (Op::BceDelta { outputs: 3 }, 2),
         (Op::Product, 2),
         (Op::Dropout { p: 0.3 }, 2),
+        (Op::NesterovStep { lr: 0.3, mu: 0.8 }, 3),
         (Op::Decay { lambda: 0.1 }, 2),
         (Op::MeanProduct, 6),
         (Op::MeanSum { group: 2 }, 4),

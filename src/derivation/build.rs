@@ -113,6 +113,8 @@ pub enum Note {
     },
     /// Back through dropout of rate `p`: `∂E/∂a = m/(1 − p)·∂E/∂ã`.
     DropoutBackward { p: f64 },
+    /// How Nesterov momentum updates a parameter (in place of [`Note::Optimizer`]).
+    Nesterov,
 }
 
 impl Derivation {
@@ -639,7 +641,12 @@ impl Builder<'_> {
 
     /// Phase 5: the optimizer's update of every parameter. Returns the updated values' nodes.
     fn update(&mut self, optimizer: OptimizerConfig, grads: &[NodeId]) -> Vec<NodeId> {
-        let mut lines = vec![Line::Note(Note::Optimizer(optimizer.kind))];
+        let rule = if optimizer.nesterov {
+            Note::Nesterov
+        } else {
+            Note::Optimizer(optimizer.kind)
+        };
+        let mut lines = vec![Line::Note(rule)];
         if optimizer.weight_decay != 0.0 {
             lines.push(Line::Note(Note::WeightDecay {
                 lambda: optimizer.weight_decay,
@@ -699,7 +706,15 @@ impl Builder<'_> {
                     vec![g],
                 );
                 lines.push(Line::Node(v));
-                self.graph.push(new, descend, vec![p, v])
+                if c.nesterov {
+                    let step = Op::NesterovStep {
+                        lr: c.learning_rate,
+                        mu: c.momentum,
+                    };
+                    self.graph.push(new, step, vec![p, g, v])
+                } else {
+                    self.graph.push(new, descend, vec![p, v])
+                }
             }
             OptimizerKind::Adam => {
                 let m = self.graph.push(
@@ -996,18 +1011,16 @@ impl Builder<'_> {
     }
 }
 
-/// Refuses the settings a written-out step does not show yet (AdamW, RMSprop, Nesterov,
-/// clipping), rather than showing a step the engine would not take.
+/// Refuses the settings a written-out step does not show yet (AdamW, RMSprop, clipping), rather than showing a step the engine would not take.
 fn written_out(c: &OptimizerConfig) -> Result<()> {
     let unshown = match c.kind {
         OptimizerKind::Adamw | OptimizerKind::Rmsprop => Some(c.kind.name().to_string()),
-        _ if c.nesterov => Some("nesterov = true".into()),
         _ if c.clip_norm.is_some() => Some("clip_norm".into()),
         _ => None,
     };
     match unshown {
         Some(what) => Err(Error::Config(format!(
-            "a written-out step shows sgd, momentum and adam (with or without weight_decay, with or without dropout), not nesterov, clip_norm, rmsprop or adamw; this spec has {what}"
+            "a written-out step shows sgd, momentum (plain or nesterov) and adam, with or without weight_decay and dropout, not clip_norm, rmsprop or adamw; this spec has {what}"
         ))),
         None => Ok(()),
     }

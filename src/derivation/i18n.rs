@@ -139,6 +139,12 @@ pub fn note(lang: Lang, note: &Note) -> String {
         (Lang::Zh, Note::Optimizer(OptimizerKind::Sgd)) => {
             "梯度下降，学习率 η：θ⁺ = θ − η·∂E_total/∂θ，记作 new.θ。".into()
         }
+        (Lang::En, Note::Nesterov) => {
+            "Nesterov momentum: the velocity v = μ·v₀ + ∂E_total/∂θ (v₀ = 0 before the first step), then θ⁺ = θ − η·(∂E_total/∂θ + μ·v).".into()
+        }
+        (Lang::Zh, Note::Nesterov) => {
+            "Nesterov 动量法：速度 v = μ·v₀ + ∂E_total/∂θ（第一步前 v₀ = 0），然后 θ⁺ = θ − η·(∂E_total/∂θ + μ·v)（η 为学习率）。".into()
+        }
         (Lang::En, Note::Optimizer(OptimizerKind::Momentum)) => {
             "Momentum: the velocity v = μ·v₀ + ∂E_total/∂θ (v₀ = 0 before the first step), then θ⁺ = θ − η·v.".into()
         }
@@ -259,6 +265,7 @@ pub fn summary(lang: Lang, d: &Derivation) -> Vec<String> {
     let o = &d.optimizer;
     let opt = match o.kind {
         OptimizerKind::Sgd => "SGD".to_string(),
+        OptimizerKind::Momentum if o.nesterov => format!("Nesterov momentum μ = {}", o.momentum),
         OptimizerKind::Momentum => format!("momentum μ = {}", o.momentum),
         OptimizerKind::Adam => format!("Adam β₁ = {}, β₂ = {}, ε = {:e}", o.beta1, o.beta2, o.eps),
         OptimizerKind::Adamw | OptimizerKind::Rmsprop => o.kind.name().to_string(),

@@ -76,6 +76,7 @@ pub fn document(d: &Derivation) -> Value {
         }),
         crate::OptimizerKind::Momentum => json!({
             "kind": o.kind.name(), "learning_rate": o.learning_rate, "momentum": o.momentum,
+            "nesterov": o.nesterov,
         }),
         crate::OptimizerKind::Adam | crate::OptimizerKind::Adamw => json!({
             "kind": o.kind.name(), "learning_rate": o.learning_rate,

@@ -57,6 +57,8 @@ pub enum Op {
     Decay { lambda: f64 },
     /// `θ − η·g`; inputs `[θ, g]`.
     Descend { lr: f64 },
+    /// Nesterov momentum's step `θ − η·(g + μ·v)`; inputs `[θ, g, v]`.
+    NesterovStep { lr: f64, mu: f64 },
     /// Momentum's velocity `μ·v₀ + g`; inputs `[g]`.
     Velocity { mu: f64, prev: f64 },
     /// Adam's first moment `β₁·m₀ + (1 − β₁)·g`; inputs `[g]`.
@@ -118,6 +120,7 @@ impl Op {
             }
             Op::Decay { lambda } => x[0] + lambda * x[1],
             Op::Descend { lr } => x[0] - lr * x[1],
+            Op::NesterovStep { lr, mu } => x[0] - lr * (x[1] + mu * x[2]),
             Op::Velocity { mu, prev } => mu * prev + x[0],
             Op::AdamFirst { beta1, prev } => beta1 * prev + (1.0 - beta1) * x[0],
             Op::AdamSecond { beta2, prev } => beta2 * prev + (1.0 - beta2) * x[0] * x[0],
@@ -208,6 +211,8 @@ impl Op {
             Op::Decay { lambda } => vec![1.0, lambda],
             // ∂(θ − η·g)/∂θ = 1, ∂/∂g = −η
             Op::Descend { lr } => vec![1.0, -lr],
+            // ∂(θ − η·(g + μ·v))/∂θ = 1, ∂/∂g = −η, ∂/∂v = −η·μ
+            Op::NesterovStep { lr, mu } => vec![1.0, -lr, -lr * mu],
             // ∂(μ·v₀ + g)/∂g = 1
             Op::Velocity { .. } => vec![1.0],
             // ∂(β₁·m₀ + (1 − β₁)·g)/∂g = 1 − β₁
@@ -301,6 +306,7 @@ impl Op {
             }
             Op::Decay { .. }
             | Op::Descend { .. }
+            | Op::NesterovStep { .. }
             | Op::Velocity { .. }
             | Op::AdamFirst { .. }
             | Op::AdamSecond { .. }
@@ -318,6 +324,16 @@ impl Op {
             Op::Descend { lr } => Expr::minus(
                 x[0].clone(),
                 Expr::mul(vec![Expr::constant("η", lr), x[1].clone()]),
+            ),
+            Op::NesterovStep { lr, mu } => Expr::minus(
+                x[0].clone(),
+                Expr::mul(vec![
+                    Expr::constant("η", lr),
+                    Expr::add(vec![
+                        x[1].clone(),
+                        Expr::mul(vec![Expr::constant("μ", mu), x[2].clone()]),
+                    ]),
+                ]),
             ),
             Op::Velocity { mu, prev } => Expr::add(vec![
                 Expr::mul(vec![Expr::constant("μ", mu), Expr::constant("v₀", prev)]),
