@@ -8,7 +8,8 @@
 # at batch 128 and 512: in one process, on the two ranks sharing the engine's shards (the
 # model file must equal the one-process run's byte for byte) and on the two ranks with
 # --all-reduce; prints the median step time of each. Needs root, iproute2, OpenMPI and the
-# binary built with `cargo build --release --features mpi`.
+# binary built with `cargo build --release --features mpi`. Extra mpirun options (an all-reduce
+# algorithm, say) come from MPIRUN_ARGS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$(realpath "${BIN:-target/release/backprop}")
@@ -57,7 +58,7 @@ two_hosts() {
     shift
     PMIX_MCA_ptl_tcp_remote_connections=1 PMIX_MCA_ptl_tcp_if_include=10.77.0.0/24 \
         ip netns exec bpnet0 mpirun --allow-run-as-root --oversubscribe --bind-to none "${net[@]}" \
-        -x RAYON_NUM_THREADS=1 \
+        -x RAYON_NUM_THREADS=1 ${MPIRUN_ARGS:-} \
         -np 1 "$BIN" train "$dir/spec.toml" --quiet --save "$out.safetensors" --log "$out.jsonl" "$@" \
         : -np 1 ip netns exec bpnet1 "$BIN" train "$dir/spec.toml" --quiet "$@" >/dev/null
 }

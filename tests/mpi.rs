@@ -506,7 +506,11 @@ fn relative_difference(a: &[f64], b: &[f64]) -> f64 {
 fn within_rounding_of_one_process(spec: &Path, dir: &Path, tolerance: f64) {
     let (model, log) = (dir.join("alone.safetensors"), dir.join("alone.jsonl"));
     let mut alone = Command::new(BIN);
-    alone.arg("train").arg(spec).args(["--quiet", "--save"]).arg(&model);
+    alone
+        .arg("train")
+        .arg(spec)
+        .args(["--quiet", "--save"])
+        .arg(&model);
     alone.arg("--log").arg(&log);
     ok(alone);
     let expected = params(&model);
@@ -521,7 +525,10 @@ fn within_rounding_of_one_process(spec: &Path, dir: &Path, tolerance: f64) {
             .arg(&l);
         ok(c);
         let d = relative_difference(&params(&m), &expected);
-        assert!(d <= tolerance, "{ranks} ranks: {d:e} from the one-process run");
+        assert!(
+            d <= tolerance,
+            "{ranks} ranks: {d:e} from the one-process run"
+        );
         let got = figures(&l);
         assert_eq!(got.len(), expected_log.len());
         for (g, e) in got.iter().zip(&expected_log) {
@@ -577,7 +584,14 @@ fn sigterm_on_one_rank_stops_every_rank_with_all_reduce_and_the_run_resumes() {
     let end = (state.epochs_done + 1).to_string();
     let mut rest = mpirun(3);
     rest.arg(&spec)
-        .args(["--quiet", "--all-reduce", "--epochs", "400", "--stop-after", &end])
+        .args([
+            "--quiet",
+            "--all-reduce",
+            "--epochs",
+            "400",
+            "--stop-after",
+            &end,
+        ])
         .arg("--resume")
         .arg(&model)
         .arg("--save")

@@ -189,7 +189,7 @@ impl<F: Float> Collective<F> for World {
         unsafe {
             if self.open_mpi {
                 mpi::ffi::MPI_Allreduce(
-                    1 as *const std::ffi::c_void,
+                    std::ptr::without_provenance::<std::ffi::c_void>(OPEN_MPI_IN_PLACE),
                     out.cast(),
                     count,
                     datatype,
@@ -233,6 +233,9 @@ impl<F: Float> Collective<F> for World {
         self.stop.store(any, Ordering::SeqCst);
     }
 }
+
+/// Open MPI's `MPI_IN_PLACE`, `((void *) 1)` in its mpi.h (the bindings do not export it).
+const OPEN_MPI_IN_PLACE: usize = 1;
 
 /// The bytes of a slice of floats (f32 or f64: plain values, no padding).
 fn as_bytes<F: Float>(values: &[F]) -> &[u8] {

@@ -348,8 +348,7 @@ mod tests {
         let mask = |l: usize, i: usize| -> Vec<f32> {
             let (ws, start, _) = whole
                 .parts_of(batch)
-                .filter(|&(_, s, n)| s <= i && i < s + n)
-                .next()
+                .find(|&(_, s, n)| s <= i && i < s + n)
                 .unwrap();
             let u = shapes[l].units;
             ws.dropout[l][(i - start) * u..(i - start + 1) * u].to_vec()
