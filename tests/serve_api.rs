@@ -264,10 +264,21 @@ fn bad_requests_get_their_status_and_message_and_the_server_keeps_serving() {
     }
 
     // Too many sessions: the limit is 3, one is open.
-    for _ in 0..2 {
-        let (status, _) = server.json("POST", "/api/sessions", json!({ "toml": WORKED }));
-        assert_eq!(status, 201);
-    }
+    let (status, _) = server.json("POST", "/api/sessions", json!({ "toml": WORKED }));
+    assert_eq!(status, 201);
+    // As a script asks: no drawing and no echo of the spec.
+    let (status, v) = server.json(
+        "POST",
+        "/api/sessions?draw=false",
+        json!({ "toml": WORKED }),
+    );
+    assert_eq!(status, 201, "{v}");
+    assert!(
+        v["drawing"].is_null() && v["spec"].is_null() && v["not_drawn"].is_null(),
+        "{v}"
+    );
+    // 2·2 + 2·1 weights and one shared bias per layer.
+    assert_eq!(v["parameter_count"], 2 * 2 + 2 + 2);
     let (status, v) = server.json("POST", "/api/sessions", json!({ "toml": WORKED }));
     assert_eq!(status, 429);
     assert!(error_of(&v).contains("3 sessions are open"), "{v}");

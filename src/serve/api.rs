@@ -97,3 +97,56 @@ fn strip_position(message: &str) -> &str {
         .rfind(" at line ")
         .map_or(message, |i| &message[..i])
 }
+
+/// A response body that keeps `held` alive until the body has been written out (or the client
+/// has gone): hyper drops a body only after its last frame has left.
+pub struct HoldingBody<H> {
+    body: axum::body::Body,
+    _held: H,
+}
+
+impl<H: Send + Unpin + 'static> HoldingBody<H> {
+    /// `response`, its body now also holding `held`.
+    pub fn wrap(response: Response, held: H) -> Response {
+        response.map(|body| axum::body::Body::new(HoldingBody { body, _held: held }))
+    }
+}
+
+impl<H: Unpin> http_body::Body for HoldingBody<H> {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// What a body holds lives until the body has been read to its end and dropped.
+    #[tokio::test]
+    async fn a_holding_body_keeps_what_it_holds_until_it_is_written() {
+        let held = Arc::new(());
+        let response = HoldingBody::wrap("written".into_response(), held.clone());
+        assert_eq!(Arc::strong_count(&held), 2, "held while the response waits");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 10)
+            .await
+            .unwrap();
+        assert_eq!(&body[..], b"written");
+        assert_eq!(Arc::strong_count(&held), 1, "let go once written");
+    }
+}

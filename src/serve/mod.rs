@@ -53,7 +53,7 @@ async fn serve(options: Options) -> Result<()> {
         .local_addr()
         .map_err(|e| Error::Config(format!("{addr}: {e}")))?;
     let app = Arc::new(routes::App {
-        sessions: sessions::Sessions::default(),
+        sessions: Arc::new(sessions::Sessions::default()),
         limits: options.limits,
         first_spec: options.first_spec,
         logdir: options.logdir,

@@ -1,6 +1,6 @@
 //! The routes: the page's files at `/`, the JSON API under `/api/` (README, "The server's API").
 
-use super::api::{ApiError, Body};
+use super::api::{ApiError, Body, HoldingBody};
 use super::session::Session;
 use super::sessions::{lock, Limits, Sessions};
 use super::{assets, runs};
@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub struct App {
-    pub sessions: Sessions,
+    pub sessions: Arc<Sessions>,
     pub limits: Limits,
     /// The spec the Playground opens with (`serve SPEC.toml`), else the worked example.
     pub first_spec: String,
@@ -100,28 +100,31 @@ fn yes() -> bool {
 }
 
 /// Runs `f` on a session off the async threads (a long request never holds up another), then
-/// writes its state.
+/// writes its state. The session stays in use until the response has been written out.
 async fn with_session<F>(app: &App, id: String, draw: bool, f: F) -> ApiResult
 where
     F: FnOnce(&mut Session) -> Result<(), ApiError> + Send + 'static,
 {
-    let session = app
+    let held = app
         .sessions
-        .get(&id)
+        .hold(&id)
         .ok_or_else(|| ApiError::not_found(format!("no session `{id}` (it may have expired after {} s idle); create one with POST /api/sessions", app.limits.idle.as_secs())))?;
-    let key = id.clone();
+    let session = held.session.clone();
     let state = tokio::task::spawn_blocking(move || {
         let mut s = lock(&session);
         let result = f(&mut s);
         result.map(|()| s.state(&id, draw))
     })
     .await
-    .map_err(internal);
-    app.sessions.touch(&key);
-    Ok(Json(state??).into_response())
+    .map_err(internal)??;
+    Ok(HoldingBody::wrap(Json(state).into_response(), held))
 }
 
-async fn create_session(State(app): Shared, Body(body): Body<SpecBody>) -> ApiResult {
+async fn create_session(
+    State(app): Shared,
+    Query(v): Query<View>,
+    Body(body): Body<SpecBody>,
+) -> ApiResult {
     app.sessions.expire(app.limits.idle);
     let toml = body.toml;
     let session = tokio::task::spawn_blocking(move || Session::new(&toml))
@@ -137,7 +140,7 @@ async fn create_session(State(app): Shared, Body(body): Body<SpecBody>) -> ApiRe
             ),
         ));
     };
-    let mut response = with_session(&app, id, true, |_| Ok(())).await?;
+    let mut response = with_session(&app, id, v.draw, |_| Ok(())).await?;
     *response.status_mut() = StatusCode::CREATED;
     Ok(response)
 }

@@ -1,5 +1,7 @@
 //! The sessions in memory, one per browser tab: at most [`Limits::sessions`], each dropped
-//! after [`Limits::idle`] without a request.
+//! after [`Limits::idle`] without a request. A session is in use from the moment a request
+//! asks for it until that request's response has been written out to the client (a
+//! [`Held`]), and its idle time counts from then.
 
 use super::session::Session;
 use std::collections::HashMap;
@@ -58,16 +60,26 @@ impl Sessions {
     }
 
     /// The session, marked as used now.
-    pub fn get(&self, id: &str) -> Option<Shared> {
+    fn get(&self, id: &str) -> Option<Shared> {
         let mut map = lock(&self.map);
         let entry = map.get_mut(id)?;
         entry.touched = Instant::now();
         Some(entry.session.clone())
     }
 
-    /// Marks the session as used now (at the end of a request: its idle time counts from
-    /// there, however long the request waited for a thread).
-    pub fn touch(&self, id: &str) {
+    /// The session, held in use until the [`Held`] is dropped (when the response that needs
+    /// it has been written: a large one can take many seconds on a loaded machine, and the
+    /// client's next request comes only after it).
+    pub fn hold(self: &Arc<Self>, id: &str) -> Option<Held> {
+        Some(Held {
+            session: self.get(id)?,
+            sessions: self.clone(),
+            id: id.to_string(),
+        })
+    }
+
+    /// Marks the session as used now.
+    fn touch(&self, id: &str) {
         if let Some(entry) = lock(&self.map).get_mut(id) {
             entry.touched = Instant::now();
         }
@@ -86,6 +98,21 @@ impl Sessions {
     }
 }
 
+/// A session in use: it does not expire while this lives, and its idle time starts again when
+/// this is dropped.
+pub struct Held {
+    pub session: Shared,
+    sessions: Arc<Sessions>,
+    id: String,
+}
+
+impl Drop for Held {
+    /// Runs before the fields drop, so the session is still held when it is marked as used.
+    fn drop(&mut self) {
+        self.sessions.touch(&self.id);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,19 +127,27 @@ mod tests {
     #[test]
     fn sessions_expire_after_their_idle_time_only() {
         let idle = Duration::from_millis(200);
-        let sessions = Sessions::default();
+        let sessions = Arc::new(Sessions::default());
         let a = sessions.insert(worked(), 2).unwrap();
         let b = sessions.insert(worked(), 2).unwrap();
         assert!(sessions.insert(worked(), 2).is_none());
-        let held = sessions.get(&b).unwrap();
+        let held_a = sessions.hold(&a).unwrap();
+        let held_b = sessions.hold(&b).unwrap();
         std::thread::sleep(Duration::from_millis(300));
-        sessions.touch(&a);
+        // a's request ends now (its response written), b's is still being written.
+        drop(held_a);
         sessions.expire(idle);
-        assert!(sessions.get(&a).is_some(), "touched 0 ms ago");
-        assert!(sessions.get(&b).is_some(), "held by a request");
-        drop(held);
+        assert!(sessions.hold(&a).is_some(), "released 0 ms ago");
+        assert!(sessions.hold(&b).is_some(), "held by a request");
+        // b's response is written 300 ms after its request began: it is not idle yet.
+        drop(held_b);
+        sessions.expire(idle);
+        assert!(
+            sessions.hold(&b).is_some(),
+            "released 0 ms ago, however long it was held"
+        );
         std::thread::sleep(Duration::from_millis(300));
         sessions.expire(idle);
-        assert!(sessions.get(&a).is_none() && sessions.get(&b).is_none());
+        assert!(sessions.hold(&a).is_none() && sessions.hold(&b).is_none());
     }
 }
