@@ -1,12 +1,14 @@
 //! Two independent implementations of one training step must agree: the derivation graph
 //! (scalar nodes, written out for `explain`) and the fast engine (`Network::loss_and_gradients`
 //! and `Optimizer::step`), on many random networks covering every activation, loss, optimizer
-//! and both kinds of bias. The graph's own reverse walk must agree with its written-out chain
-//! rule too.
+//! and both kinds of bias, a share of them with dropout on hidden layers (the mask the engine
+//! draws for the run's first step; the engine's own `Trainer::step`, draws included, must land
+//! where the written-out update does). The graph's own reverse walk must agree with its
+//! written-out chain rule too.
 
 use backprop::derivation::{render, Derivation, Format, RenderOptions};
 use backprop::notation::{input_name, parameter_names, unit_name};
-use backprop::{Activation, Loss, Optimizer, OptimizerKind, Spec, Workspace};
+use backprop::{Activation, Loss, Optimizer, OptimizerKind, Spec, Trainer, Workspace};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -36,6 +38,10 @@ fn random_spec(rng: &mut ChaCha8Rng) -> String {
         rng.gen_range(0.9..0.9999),
         rng.gen_range(1e-9..1e-6),
     );
+    // Nesterov's momentum in half of the momentum cases.
+    if optimizer == "momentum" && rng.gen_bool(0.5) {
+        toml += "nesterov = true\n";
+    }
     // Coupled weight decay in a third of the cases, on the biases too in half of those.
     if rng.gen_bool(1.0 / 3.0) {
         toml += &format!(
@@ -46,6 +52,8 @@ fn random_spec(rng: &mut ChaCha8Rng) -> String {
     }
     let mut fan_in = inputs;
     let mut outputs = 0;
+    // Dropout on the hidden layers of a third of the deep enough networks.
+    let dropout = depth > 1 && rng.gen_bool(1.0 / 3.0);
     for l in 0..depth {
         let last = l + 1 == depth;
         let units = if last && loss == Loss::CrossEntropy {
@@ -82,6 +90,9 @@ fn random_spec(rng: &mut ChaCha8Rng) -> String {
             activation.name(),
             rows.join(", ")
         );
+        if dropout && !last && rng.gen_bool(0.75) {
+            toml += &format!("dropout = {}\n", rng.gen_range(0.1..0.7));
+        }
         fan_in = units;
         outputs = units;
     }
@@ -109,7 +120,8 @@ fn random_spec(rng: &mut ChaCha8Rng) -> String {
         })
         .collect();
     toml += &format!(
-        "[training]\nbatch_size = {n}\n[data]\ninputs = [{}]\ntargets = [{}]\n",
+        "[training]\nbatch_size = {n}\nseed = {}\n[data]\ninputs = [{}]\ntargets = [{}]\n",
+        rng.gen_range(0..1000u64),
         x.join(", "),
         t.join(", ")
     );
@@ -120,6 +132,7 @@ fn random_spec(rng: &mut ChaCha8Rng) -> String {
 fn the_derivation_agrees_with_the_engine_on_random_networks() {
     let mut rng = ChaCha8Rng::seed_from_u64(20261129);
     let mut seen = std::collections::HashSet::new();
+    let mut with_dropout = 0;
     for case in 0..CASES {
         let toml = random_spec(&mut rng);
         let spec = Spec::parse(&toml, "random").unwrap_or_else(|e| panic!("{e}\n{toml}"));
@@ -148,6 +161,33 @@ fn the_derivation_agrees_with_the_engine_on_random_networks() {
         let mut net = spec.network::<f64>().unwrap();
         let (x, t, n) = spec.inline_data().unwrap().unwrap();
         let mut ws = Workspace::new(&net, n);
+        // With dropout, the trainer the CLI builds: its masks of the first step (`kept` is
+        // `draw` without a workspace) go into the workspace as 0 or 1/(1 − p), and its own step
+        // is taken too.
+        let rates = spec.dropout_rates();
+        let mut trained = None;
+        if rates.iter().any(|&p| p > 0.0) {
+            let mut trainer = Trainer::new(&net, &spec.trainer_config(), n);
+            trainer.set_dropout(&net, &rates);
+            let units: Vec<usize> = net.layers.iter().map(|l| l.units).collect();
+            let kept = trainer.dropout.as_ref().unwrap().kept(0, n, &units);
+            ws.set_dropout(&net, &rates);
+            for (l, flags) in kept.iter().enumerate() {
+                for (k, &on) in flags.iter().enumerate() {
+                    ws.dropout[l][k] = if on { 1.0 / (1.0 - rates[l]) } else { 0.0 };
+                    let name = format!(
+                        "s{}.m_{}",
+                        k / units[l] + 1,
+                        unit_name(&net.layers, l, k % units[l])
+                    );
+                    assert_eq!(at(&name), f64::from(u8::from(on)), "case {case}: {name}");
+                }
+            }
+            let mut stepped = net.clone();
+            trainer.step(&mut stepped, &x, &t, n).unwrap();
+            trained = Some(stepped.params);
+            with_dropout += 1;
+        }
         let loss = net.loss_and_gradients(&x, &t, n, &mut ws);
         let grads = ws.gradients().to_vec();
         let mut opt = Optimizer::for_network(spec.optimizer_config(), &net);
@@ -167,9 +207,12 @@ fn the_derivation_agrees_with_the_engine_on_random_networks() {
                 for j in 0..layer.units {
                     let u = unit_name(&net.layers, l, j);
                     let k = s * layer.units + j;
-                    for (what, engine) in
-                        [("z", ws.pre_activations(l)[k]), ("a", ws.activations(l)[k])]
-                    {
+                    let mut pairs =
+                        vec![("z", ws.pre_activations(l)[k]), ("a", ws.activations(l)[k])];
+                    if rates[l] > 0.0 {
+                        pairs.push(("am", ws.dropped[l][k]));
+                    }
+                    for (what, engine) in pairs {
                         let name = format!("s{}.{what}_{u}", s + 1);
                         assert!(
                             close(at(&name), engine),
@@ -227,6 +270,13 @@ fn the_derivation_agrees_with_the_engine_on_random_networks() {
                 "{}",
                 why(&format!("new.{name}"), new, net.params[k])
             );
+            if let Some(stepped) = &trained {
+                assert!(
+                    close(new, stepped[k]),
+                    "{}",
+                    why(&format!("trainer's new.{name}"), new, stepped[k])
+                );
+            }
         }
         assert_eq!(at(&format!("s1.{}", input_name(0))), x[0]);
         let last = net.layers.last().unwrap();
@@ -234,6 +284,11 @@ fn the_derivation_agrees_with_the_engine_on_random_networks() {
             format!("{:?}", net.loss),
             format!("{:?}", last.activation),
             format!("{:?}", opt.config.kind),
+        ));
+        seen.insert((
+            "nesterov".into(),
+            format!("{}", opt.config.nesterov),
+            String::new(),
         ));
         seen.insert((
             "decay".into(),
@@ -248,6 +303,10 @@ fn the_derivation_agrees_with_the_engine_on_random_networks() {
             ));
         }
     }
+    assert!(
+        with_dropout >= CASES / 8,
+        "{with_dropout} networks with dropout"
+    );
     // Every loss, output activation and optimizer, and every activation with both biases, met.
     for a in Activation::ALL {
         for b in ["PerUnit", "Shared"] {

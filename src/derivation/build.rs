@@ -12,6 +12,7 @@ use super::node_name::{Derived, NodeName, Param, Quantity, Unit};
 use super::op::Op;
 use crate::data::batch::{Pick, StepRows};
 use crate::engine::activation::Activation;
+use crate::engine::dropout::Dropout;
 use crate::engine::loss::Loss;
 use crate::engine::network::{BiasKind, Layer};
 use crate::engine::optim::{OptimizerConfig, OptimizerKind};
@@ -44,6 +45,10 @@ pub struct Derivation {
     pub sections: Vec<Section>,
     /// The rows the step is worked on, and where they come from.
     pub data: StepRows,
+    /// Each layer's dropout rate p (0: none), and the seed the step's masks are drawn from
+    /// (`[training] seed`).
+    pub dropout: Vec<f64>,
+    pub seed: u64,
 }
 
 /// A part of the step, in the order of the notes.
@@ -92,6 +97,24 @@ pub enum Note {
     /// Coupled weight decay λ: the optimizer takes `∂E_total/∂θ + λ·θ` (of the weights, and of
     /// the biases too when `biases`).
     WeightDecay { lambda: f64, biases: bool },
+    /// Dropout of rate `p` on the outputs of layer `layer` (0-based), units `units`: this step's
+    /// mask m (1 kept, 0 dropped, per sample and unit) is the engine's for the run's first step
+    /// from `seed`, and the layer above reads `ã = m·a/(1 − p)`.
+    Dropout {
+        layer: usize,
+        p: f64,
+        seed: u64,
+        units: Vec<String>,
+    },
+    /// One sample's mask of one layer: the units it keeps and those it drops.
+    Mask {
+        kept: Vec<String>,
+        dropped: Vec<String>,
+    },
+    /// Back through dropout of rate `p`: `∂E/∂a = m/(1 − p)·∂E/∂ã`.
+    DropoutBackward { p: f64 },
+    /// How Nesterov momentum updates a parameter (in place of [`Note::Optimizer`]).
+    Nesterov,
 }
 
 impl Derivation {
@@ -124,12 +147,55 @@ impl Derivation {
         Derivation::from_rows(spec, &rows)
     }
 
-    /// The step on these rows (its samples numbered as `data.samples` says).
+    /// The step on these rows (its samples numbered as `data.samples` says). With dropout, the
+    /// masks are those the engine draws for the run's first step (step 0 of
+    /// [`Dropout::kept`], from `[training] seed`) for the batch the rows are the first of
+    /// (`data.cut_from`, else the rows themselves).
     pub fn from_rows(spec: &Spec, data: &StepRows) -> Result<Derivation> {
+        let rates = spec.dropout_rates();
+        let units: Vec<usize> = spec
+            .network::<f64>()?
+            .layers
+            .iter()
+            .map(|l| l.units)
+            .collect();
+        let kept = match Dropout::new(&rates, spec.training.seed) {
+            None => vec![Vec::new(); units.len()],
+            Some(d) => {
+                let batch = data.cut_from.unwrap_or(data.len);
+                d.kept(0, batch, &units)
+                    .into_iter()
+                    .zip(&units)
+                    .map(|(k, &u)| k[..k.len().min(data.len * u)].to_vec())
+                    .collect()
+            }
+        };
+        Derivation::from_rows_masked(spec, data, &kept)
+    }
+
+    /// The step on these rows with these dropout masks: per layer, `true` for each unit kept,
+    /// sample by sample (`data.len × units` flags), or none for a layer without dropout.
+    pub fn from_rows_masked(
+        spec: &Spec,
+        data: &StepRows,
+        kept: &[Vec<bool>],
+    ) -> Result<Derivation> {
         let rows = data;
         let net = spec.network::<f64>()?;
         check_size(&net.layers, net.params.len())?;
-        written_out(&spec.optimizer_config(), &spec.dropout_rates())?;
+        let rates = spec.dropout_rates();
+        written_out(&spec.optimizer_config())?;
+        for (l, (layer, &p)) in net.layers.iter().zip(&rates).enumerate() {
+            let expected = if p > 0.0 { rows.len * layer.units } else { 0 };
+            if kept.get(l).map_or(0, Vec::len) != expected {
+                return Err(Error::Config(format!(
+                    "layer {}: a dropout mask of {expected} flags was expected ({} samples × {} units with p = {p})",
+                    l + 1,
+                    rows.len,
+                    layer.units
+                )));
+            }
+        }
         if rows.len > MAX_SAMPLES {
             return Err(Error::TooLarge(format!(
                 "the batch has {} samples: a written-out step is limited to {MAX_SAMPLES}; pick one with --sample N or set a smaller [training] batch_size",
@@ -150,6 +216,9 @@ impl Derivation {
         let builder = Builder {
             graph: Graph::new(),
             layers: &net.layers,
+            rates: rates.clone(),
+            kept: kept.to_vec(),
+            seed: spec.training.seed,
             loss: net.loss,
             names: all_params(&net.layers),
             params: Vec::new(),
@@ -164,6 +233,11 @@ impl Derivation {
             net.inputs,
             data.clone(),
         ))
+    }
+
+    /// Whether a layer has dropout (the step then has masks).
+    pub fn has_dropout(&self) -> bool {
+        self.dropout.iter().any(|&p| p > 0.0)
     }
 
     /// The sample a node belongs to (`s2.z_h1` → 2), if any.
@@ -212,6 +286,11 @@ fn all_params(layers: &[Layer]) -> Vec<Param> {
 struct Builder<'a> {
     graph: Graph,
     layers: &'a [Layer],
+    /// Each layer's dropout rate, its masks (as [`Derivation::from_rows_masked`] takes them)
+    /// and their seed.
+    rates: Vec<f64>,
+    kept: Vec<Vec<bool>>,
+    seed: u64,
     loss: Loss,
     /// The parameters' names and nodes, in the engine's parameter order.
     names: Vec<Param>,
@@ -229,13 +308,19 @@ struct SampleNodes {
     z: Vec<Vec<NodeId>>,
     a: Vec<Vec<NodeId>>,
     delta: Vec<Vec<NodeId>>,
+    /// Per layer, the dropout mask and the masked outputs ã (empty without dropout).
+    mask: Vec<Vec<NodeId>>,
+    masked: Vec<Vec<NodeId>>,
 }
 
 impl SampleNodes {
-    /// What layer `l` reads: the inputs, or the activations of the layer below.
+    /// What layer `l` reads: the inputs, or the outputs of the layer below (after its
+    /// dropout, if it has one).
     fn below(&self, l: usize) -> &[NodeId] {
         if l == 0 {
             &self.inputs
+        } else if !self.masked[l - 1].is_empty() {
+            &self.masked[l - 1]
         } else {
             &self.a[l - 1]
         }
@@ -258,6 +343,8 @@ impl Builder<'_> {
         let grads = self.backward();
         let updated = self.update(optimizer, &grads);
         Derivation {
+            dropout: self.rates,
+            seed: self.seed,
             graph: self.graph,
             inputs,
             layers: self.layers.to_vec(),
@@ -290,6 +377,18 @@ impl Builder<'_> {
             self.params.push(id);
         }
         let last = self.layers.len() - 1;
+        for (l, &p) in self.rates.iter().enumerate() {
+            if p > 0.0 {
+                given.push(Line::Note(Note::Dropout {
+                    layer: l,
+                    p,
+                    seed: self.seed,
+                    units: (0..self.layers[l].units)
+                        .map(|j| self.unit(l, j).to_string())
+                        .collect(),
+                }));
+            }
+        }
         for (k, (x, t)) in rows.iter().enumerate() {
             let s = self.samples[k];
             given.push(Line::Sample(s));
@@ -307,12 +406,28 @@ impl Builder<'_> {
                 })
                 .collect::<Vec<_>>();
             given.extend(inputs.iter().chain(&targets).map(|&id| Line::Node(id)));
+            let mut mask = Vec::new();
+            for l in 0..self.layers.len() {
+                let mut ids = Vec::new();
+                if !self.kept[l].is_empty() {
+                    for j in 0..self.layers[l].units {
+                        let kept = self.kept[l][k * self.layers[l].units + j];
+                        let name = self.name(s, Quantity::Mask(self.unit(l, j)));
+                        let id = self.graph.given(name, f64::from(u8::from(kept)));
+                        given.push(Line::Node(id));
+                        ids.push(id);
+                    }
+                }
+                mask.push(ids);
+            }
             self.nodes.push(SampleNodes {
                 inputs,
                 targets,
                 z: Vec::new(),
                 a: Vec::new(),
                 delta: vec![Vec::new(); self.layers.len()],
+                masked: vec![Vec::new(); self.layers.len()],
+                mask,
             });
         }
         self.section(Part::Given, given);
@@ -329,6 +444,7 @@ impl Builder<'_> {
                 let (z, a) = self.forward_layer(k, l, &mut lines);
                 self.nodes[k].z.push(z);
                 self.nodes[k].a.push(a);
+                self.mask_layer(k, l, &mut lines);
             }
             let n = &self.nodes[k];
             let last = self.layers.len() - 1;
@@ -397,6 +513,38 @@ impl Builder<'_> {
         (zs, a_layer)
     }
 
+    /// Layer `l`'s outputs after its dropout for the `k`-th sample, `ã = m·a/(1 − p)`, with a
+    /// note of the units its mask keeps and drops (nothing without dropout).
+    fn mask_layer(&mut self, k: usize, l: usize, lines: &mut Vec<Line>) {
+        let p = self.rates[l];
+        let mask = self.nodes[k].mask[l].clone();
+        if mask.is_empty() {
+            return;
+        }
+        let s = self.samples[k];
+        let (mut kept, mut dropped) = (Vec::new(), Vec::new());
+        for (j, &m) in mask.iter().enumerate() {
+            let unit = self.unit(l, j).to_string();
+            if self.graph.node(m).value == 1.0 {
+                kept.push(unit);
+            } else {
+                dropped.push(unit);
+            }
+        }
+        lines.push(Line::Note(Note::Mask { kept, dropped }));
+        for (j, &m) in mask.iter().enumerate() {
+            let a = self.nodes[k].a[l][j];
+            let unit = self.unit(l, j);
+            let id = self.graph.push(
+                self.name(s, Quantity::Masked(unit)),
+                Op::Dropout { p },
+                vec![m, a],
+            );
+            lines.push(Line::Node(id));
+            self.nodes[k].masked[l].push(id);
+        }
+    }
+
     /// Phase 3: `E_total`, the batch mean of the samples' errors.
     fn batch_error(&mut self, errors: Vec<NodeId>) -> NodeId {
         let e_total = self.graph.push(NodeName::Total, Op::Mean, errors);
@@ -410,6 +558,9 @@ impl Builder<'_> {
         let mut grads = vec![usize::MAX; self.params.len()];
         for l in (0..self.layers.len()).rev() {
             let mut lines = self.chain_rule_notes(l);
+            if self.rates[l] > 0.0 {
+                lines.push(Line::Note(Note::DropoutBackward { p: self.rates[l] }));
+            }
             lines.push(Line::Note(Note::SampleDeltas));
             self.deltas(l, &mut lines);
             lines.push(Line::Note(Note::BatchMean {
@@ -490,7 +641,12 @@ impl Builder<'_> {
 
     /// Phase 5: the optimizer's update of every parameter. Returns the updated values' nodes.
     fn update(&mut self, optimizer: OptimizerConfig, grads: &[NodeId]) -> Vec<NodeId> {
-        let mut lines = vec![Line::Note(Note::Optimizer(optimizer.kind))];
+        let rule = if optimizer.nesterov {
+            Note::Nesterov
+        } else {
+            Note::Optimizer(optimizer.kind)
+        };
+        let mut lines = vec![Line::Note(rule)];
         if optimizer.weight_decay != 0.0 {
             lines.push(Line::Note(Note::WeightDecay {
                 lambda: optimizer.weight_decay,
@@ -550,7 +706,15 @@ impl Builder<'_> {
                     vec![g],
                 );
                 lines.push(Line::Node(v));
-                self.graph.push(new, descend, vec![p, v])
+                if c.nesterov {
+                    let step = Op::NesterovStep {
+                        lr: c.learning_rate,
+                        mu: c.momentum,
+                    };
+                    self.graph.push(new, step, vec![p, g, v])
+                } else {
+                    self.graph.push(new, descend, vec![p, v])
+                }
             }
             OptimizerKind::Adam => {
                 let m = self.graph.push(
@@ -717,12 +881,24 @@ impl Builder<'_> {
                 args.push(self.nodes[k].delta[l + 1][u]);
             }
             let unit = self.unit(l, j);
-            let g = self.graph.push(
-                self.name(s, Quantity::DErrorDa(unit)),
-                Op::Weighted { bias: false },
-                args,
-            );
+            let mask = self.nodes[k].mask[l].get(j).copied();
+            let sum = match mask {
+                Some(_) => Quantity::DErrorDMasked(unit),
+                None => Quantity::DErrorDa(unit),
+            };
+            let mut g = self
+                .graph
+                .push(self.name(s, sum), Op::Weighted { bias: false }, args);
             lines.push(Line::Node(g));
+            if let Some(m) = mask {
+                // ∂E/∂a = m/(1 − p)·∂E/∂ã
+                g = self.graph.push(
+                    self.name(s, Quantity::DErrorDa(unit)),
+                    Op::Dropout { p: self.rates[l] },
+                    vec![m, g],
+                );
+                lines.push(Line::Node(g));
+            }
             deltas.push(self.through_activation(k, l, j, g, lines));
         }
         deltas
@@ -739,6 +915,8 @@ impl Builder<'_> {
         let w = Param::weight(layers, l, 0, 0).to_string();
         let x = if l == 0 {
             Quantity::Input(1)
+        } else if self.rates[l - 1] > 0.0 {
+            Quantity::Masked(self.unit(l - 1, 0))
         } else {
             Quantity::A(self.unit(l - 1, 0))
         }
@@ -769,24 +947,43 @@ impl Builder<'_> {
             notes.push(Line::Note(Note::ChainRule(vec![name(&delta), p("E", &z)])));
         }
         if l < last {
-            // ∂E/∂a_j = Σ_k ∂E/∂z_k · ∂z_k/∂a_j = Σ_k δ_k·w_kj
+            // ∂E/∂a_j = Σ_k ∂E/∂z_k · ∂z_k/∂a_j = Σ_k δ_k·w_kj; with dropout on this layer the
+            // layer above reads ã_j, so the sum is ∂E/∂ã_j, and
+            // ∂E/∂a_j = ∂E/∂ã_j · ∂ã_j/∂a_j = ∂E/∂ã_j · m_j/(1 − p).
+            let dropout = self.rates[l];
+            let read = if dropout > 0.0 {
+                Quantity::Masked(u).to_string()
+            } else {
+                a.clone()
+            };
             let above = &layers[l + 1];
             let mut sum_partials = Vec::new();
             let mut sum_deltas = Vec::new();
             for k in 0..above.units {
                 let uk = self.unit(l + 1, k);
                 let zk = Quantity::Z(uk).to_string();
-                sum_partials.push(Expr::mul(vec![p("E", &zk), p(&zk, &a)]));
+                sum_partials.push(Expr::mul(vec![p("E", &zk), p(&zk, &read)]));
                 sum_deltas.push(Expr::mul(vec![
                     name(&Param::weight(layers, l + 1, k, 0).to_string()),
                     name(&Quantity::Delta(uk).to_string()),
                 ]));
             }
             notes.push(Line::Note(Note::ChainRule(vec![
-                p("E", &a),
+                p("E", &read),
                 Expr::add(sum_partials),
                 Expr::add(sum_deltas),
             ])));
+            if dropout > 0.0 {
+                let m = Quantity::Mask(u).to_string();
+                notes.push(Line::Note(Note::ChainRule(vec![
+                    p("E", &a),
+                    Expr::mul(vec![p("E", &read), p(&read, &a)]),
+                    Expr::over(
+                        Expr::mul(vec![name(&m), p("E", &read)]),
+                        Expr::minus(Expr::Int(1), Expr::constant("p", dropout)),
+                    ),
+                ])));
+            }
         }
         // ∂E/∂b = Σ over the units using b of δ (∂z/∂b = 1)
         let b = Param::bias(layers, l, 0).to_string();
@@ -814,19 +1011,16 @@ impl Builder<'_> {
     }
 }
 
-/// Refuses the settings a written-out step does not show yet (AdamW, RMSprop, Nesterov,
-/// clipping, dropout), rather than showing a step the engine would not take.
-fn written_out(c: &OptimizerConfig, dropout: &[f64]) -> Result<()> {
+/// Refuses the settings a written-out step does not show yet (AdamW, RMSprop, clipping), rather than showing a step the engine would not take.
+fn written_out(c: &OptimizerConfig) -> Result<()> {
     let unshown = match c.kind {
-        _ if dropout.iter().any(|&p| p > 0.0) => Some("dropout".into()),
         OptimizerKind::Adamw | OptimizerKind::Rmsprop => Some(c.kind.name().to_string()),
-        _ if c.nesterov => Some("nesterov = true".into()),
         _ if c.clip_norm.is_some() => Some("clip_norm".into()),
         _ => None,
     };
     match unshown {
         Some(what) => Err(Error::Config(format!(
-            "a written-out step shows sgd, momentum and adam (with or without weight_decay), not nesterov, clip_norm or dropout; this spec has {what}"
+            "a written-out step shows sgd, momentum (plain or nesterov) and adam, with or without weight_decay and dropout, not clip_norm, rmsprop or adamw; this spec has {what}"
         ))),
         None => Ok(()),
     }

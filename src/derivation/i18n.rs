@@ -82,6 +82,12 @@ pub fn heading(lang: Lang, part: Part, d: &Derivation) -> String {
         }
     };
     match (lang, part) {
+        (Lang::En, Part::Given) if d.has_dropout() => {
+            "Given: parameters, inputs, targets and the dropout masks".into()
+        }
+        (Lang::Zh, Part::Given) if d.has_dropout() => {
+            "已知：参数、输入、目标值和 dropout 掩码".into()
+        }
         (Lang::En, Part::Given) => "Given: parameters, inputs and targets".into(),
         (Lang::Zh, Part::Given) => "已知：参数、输入和目标值".into(),
         (Lang::En, Part::Forward { sample }) => format!("Forward pass, sample {sample}"),
@@ -133,6 +139,12 @@ pub fn note(lang: Lang, note: &Note) -> String {
         (Lang::Zh, Note::Optimizer(OptimizerKind::Sgd)) => {
             "梯度下降，学习率 η：θ⁺ = θ − η·∂E_total/∂θ，记作 new.θ。".into()
         }
+        (Lang::En, Note::Nesterov) => {
+            "Nesterov momentum: the velocity v = μ·v₀ + ∂E_total/∂θ (v₀ = 0 before the first step), then θ⁺ = θ − η·(∂E_total/∂θ + μ·v).".into()
+        }
+        (Lang::Zh, Note::Nesterov) => {
+            "Nesterov 动量法：速度 v = μ·v₀ + ∂E_total/∂θ（第一步前 v₀ = 0），然后 θ⁺ = θ − η·(∂E_total/∂θ + μ·v)（η 为学习率）。".into()
+        }
         (Lang::En, Note::Optimizer(OptimizerKind::Momentum)) => {
             "Momentum: the velocity v = μ·v₀ + ∂E_total/∂θ (v₀ = 0 before the first step), then θ⁺ = θ − η·v.".into()
         }
@@ -149,6 +161,34 @@ pub fn note(lang: Lang, note: &Note) -> String {
         (Lang::Zh, Note::WeightDecay { lambda, biases }) => format!(
             "权重衰减 λ = {lambda}（损失加 L2 项 E_total + ½λ·Σθ²，{}）：更新用 g_θ = ∂E_total/∂θ + λ·θ 代替梯度。",
             if *biases { "对权重和偏置" } else { "只对权重，不含偏置" }
+        ),
+        (Lang::En, Note::Dropout { layer, p, seed, units }) => format!(
+            "Dropout p = {p} on layer {} ({}): in training, each sample drops each of these units with probability p. This step's mask (the engine's for the run's first step, drawn from seed {seed}) is m = 1 for a kept unit and m = 0 for a dropped one; the layer above reads ã = m·a/(1 − p), a kept unit's output scaled by 1/(1 − p) = {}, a dropped unit's 0. (Evaluation uses every unit unscaled.)",
+            layer + 1,
+            units.join(", "),
+            round(1.0 / (1.0 - p))
+        ),
+        (Lang::Zh, Note::Dropout { layer, p, seed, units }) => format!(
+            "第 {} 层（{}）的 dropout，p = {p}：训练时每个样本的每个单元以概率 p 被丢弃。本步的掩码（引擎在这次训练第一步用的掩码，由种子 {seed} 生成）：保留的单元 m = 1，丢弃的单元 m = 0；上一层读入 ã = m·a/(1 − p)，即保留单元的输出乘以 1/(1 − p) = {}，丢弃单元为 0。（评估时用全部单元，不缩放。）",
+            layer + 1,
+            units.join("、"),
+            round(1.0 / (1.0 - p))
+        ),
+        (Lang::En, Note::Mask { kept, dropped }) => {
+            let list = |u: &[String]| if u.is_empty() { "none".to_string() } else { u.join(", ") };
+            format!("Dropout mask: keeps {}; drops {}.", list(kept), list(dropped))
+        }
+        (Lang::Zh, Note::Mask { kept, dropped }) => {
+            let list = |u: &[String]| if u.is_empty() { "无".to_string() } else { u.join("、") };
+            format!("dropout 掩码：保留 {}；丢弃 {}。", list(kept), list(dropped))
+        }
+        (Lang::En, Note::DropoutBackward { p }) => format!(
+            "Back through dropout: ∂E/∂a = m/(1 − p)·∂E/∂ã, so a dropped unit (m = 0) passes no gradient and its weights below get none from this sample; a kept one passes ∂E/∂ã times {}.",
+            round(1.0 / (1.0 - p))
+        ),
+        (Lang::Zh, Note::DropoutBackward { p }) => format!(
+            "反向穿过 dropout：∂E/∂a = m/(1 − p)·∂E/∂ã，所以被丢弃的单元（m = 0）不传回梯度，它下面的权重从这个样本得不到梯度；保留的单元传回 ∂E/∂ã 乘以 {}。",
+            round(1.0 / (1.0 - p))
         ),
         (_, Note::Optimizer(k @ (OptimizerKind::Adamw | OptimizerKind::Rmsprop))) => {
             k.name().into()
@@ -206,9 +246,26 @@ pub fn summary(lang: Lang, d: &Derivation) -> Vec<String> {
         (Lang::Zh, Loss::Bce) => "每个样本的误差 E = −(1/n)Σ[t·ln a + (1 − t)·ln(1 − a)]（二元交叉熵），总误差 E_total 取 batch 平均",
     };
     lines.push(loss.to_string());
+    for (l, &p) in d.dropout.iter().enumerate() {
+        if p > 0.0 {
+            lines.push(match lang {
+                Lang::En => format!(
+                    "dropout p = {p} on layer {}: the mask of the run's first step, from seed {}",
+                    l + 1,
+                    d.seed
+                ),
+                Lang::Zh => format!(
+                    "第 {} 层 dropout p = {p}：掩码为这次训练第一步的掩码，种子 {}",
+                    l + 1,
+                    d.seed
+                ),
+            });
+        }
+    }
     let o = &d.optimizer;
     let opt = match o.kind {
         OptimizerKind::Sgd => "SGD".to_string(),
+        OptimizerKind::Momentum if o.nesterov => format!("Nesterov momentum μ = {}", o.momentum),
         OptimizerKind::Momentum => format!("momentum μ = {}", o.momentum),
         OptimizerKind::Adam => format!("Adam β₁ = {}, β₂ = {}, ε = {:e}", o.beta1, o.beta2, o.eps),
         OptimizerKind::Adamw | OptimizerKind::Rmsprop => o.kind.name().to_string(),
@@ -235,6 +292,21 @@ pub fn summary(lang: Lang, d: &Derivation) -> Vec<String> {
         ),
     });
     lines
+}
+
+/// A scale such as 1/(1 − p), to six significant digits (`2`, `1.25`, `1.42857`).
+fn round(x: f64) -> String {
+    let s = format!(
+        "{:.*}",
+        5usize.saturating_sub(x.abs().log10().floor().max(0.0) as usize),
+        x
+    );
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    s
 }
 
 fn activation(a: Activation) -> &'static str {

@@ -76,6 +76,7 @@ pub fn document(d: &Derivation) -> Value {
         }),
         crate::OptimizerKind::Momentum => json!({
             "kind": o.kind.name(), "learning_rate": o.learning_rate, "momentum": o.momentum,
+            "nesterov": o.nesterov,
         }),
         crate::OptimizerKind::Adam | crate::OptimizerKind::Adamw => json!({
             "kind": o.kind.name(), "learning_rate": o.learning_rate,
@@ -86,12 +87,19 @@ pub fn document(d: &Derivation) -> Value {
             "alpha": o.alpha, "eps": o.eps, "momentum": o.momentum,
         }),
     };
+    // Dropout: each layer's rate, and the seed of the step's masks (the `m_` quantities).
+    let dropout = if d.has_dropout() {
+        json!({ "rates": d.dropout, "seed": d.seed, "step": 1 })
+    } else {
+        Value::Null
+    };
     json!({
         "network": {
             "inputs": d.inputs,
             "layers": layers,
             "loss": d.loss.name(),
         },
+        "dropout": dropout,
         "optimizer": optimizer,
         "samples": d.samples,
         "quantities": quantities,

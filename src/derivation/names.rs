@@ -187,6 +187,12 @@ impl Quantity {
                 MathName::Partial(Box::new(symbol("a", u)), Box::new(symbol("z", u)))
             }
             Quantity::Delta(u) => symbol("δ", u),
+            Quantity::Mask(u) => symbol("m", u),
+            Quantity::Masked(u) => symbol("ã", u),
+            Quantity::DErrorDMasked(u) => MathName::Partial(
+                Box::new(MathName::plain("E", None)),
+                Box::new(symbol("ã", u)),
+            ),
         }
     }
 }
@@ -211,6 +217,16 @@ mod tests {
         );
         assert_eq!(math_name("new.b1_2").latex(), "b_{1,2}^{+}");
         assert_eq!(math_name("delta_o").latex(), "\\delta_{o}");
+        assert_eq!(math_name("s1.am_h2").latex(), "\\tilde{a}_{h2}^{(1)}");
+        assert_eq!(
+            math_name("s1.am_h2").mathml(),
+            "<msubsup><mi>ã</mi><mi>h2</mi><mi>(1)</mi></msubsup>"
+        );
+        assert_eq!(math_name("m_h1").latex(), "m_{h1}");
+        assert_eq!(
+            math_name("dE_dam_h1").latex(),
+            "\\frac{\\partial E}{\\partial \\tilde{a}_{h1}}"
+        );
         assert_eq!(
             math_name("dE_da_h1").latex(),
             "\\frac{\\partial E}{\\partial a_{h1}}"

@@ -9,6 +9,7 @@
 //! | sample n's input, target | `s1.i2`, `s1.t_o` |
 //! | sample n's pre-activation, activation, error | `s1.z_h1`, `s1.a_o2`, `s1.E` |
 //! | sample n's chain-rule factors and delta | `s1.dE_da_h1`, `s1.da_dz_h1`, `s1.delta_o` |
+//! | sample n's dropout mask, masked output and its `∂E/∂ã` | `s1.m_h1`, `s1.am_h1`, `s1.dE_dam_h1` |
 //! | the batch error | `E_total` |
 //! | a parameter's gradient, updated value, optimizer state | `grad.w5`, `new.b1`, `v.w5`, `m.w5` |
 //!
@@ -56,6 +57,12 @@ pub enum Quantity {
     DaDz(Unit),
     /// `delta_{unit}`: `δ = ∂E/∂z`.
     Delta(Unit),
+    /// `m_{unit}`: the unit's dropout mask in this step, 1 (kept) or 0 (dropped).
+    Mask(Unit),
+    /// `am_{unit}`: the output after dropout, `ã = m·a/(1 − p)`, what the layer above reads.
+    Masked(Unit),
+    /// `dE_dam_{unit}`: `∂E/∂ã`.
+    DErrorDMasked(Unit),
 }
 
 /// What a parameter-derived name prefixes: `grad.`, `decayed.`, `new.`, `v.`, `m.`.
@@ -185,6 +192,9 @@ impl fmt::Display for Quantity {
             Quantity::DErrorDa(u) => write!(f, "dE_da_{u}"),
             Quantity::DaDz(u) => write!(f, "da_dz_{u}"),
             Quantity::Delta(u) => write!(f, "delta_{u}"),
+            Quantity::Mask(u) => write!(f, "m_{u}"),
+            Quantity::Masked(u) => write!(f, "am_{u}"),
+            Quantity::DErrorDMasked(u) => write!(f, "dE_dam_{u}"),
         }
     }
 }
@@ -265,13 +275,16 @@ impl FromStr for Quantity {
             return Ok(Quantity::Error);
         }
         type OfUnit = fn(Unit) -> Quantity;
-        let of_unit: [(&str, OfUnit); 6] = [
+        let of_unit: [(&str, OfUnit); 9] = [
             ("t_", Quantity::Target),
             ("z_", Quantity::Z),
             ("a_", Quantity::A),
             ("dE_da_", Quantity::DErrorDa),
             ("da_dz_", Quantity::DaDz),
             ("delta_", Quantity::Delta),
+            ("m_", Quantity::Mask),
+            ("am_", Quantity::Masked),
+            ("dE_dam_", Quantity::DErrorDMasked),
         ];
         for (prefix, make) in of_unit {
             if let Some(unit) = s.strip_prefix(prefix) {
@@ -361,6 +374,21 @@ mod tests {
                 ),
             ),
             ("m.w12", NodeName::Of(Derived::Moment, Param::Weight(12))),
+            (
+                "s1.m_h2",
+                NodeName::Sample(
+                    1,
+                    Quantity::Mask(Unit::Hidden {
+                        layer: None,
+                        unit: 2,
+                    }),
+                ),
+            ),
+            ("s2.am_h1", NodeName::Sample(2, Quantity::Masked(h1))),
+            (
+                "s3.dE_dam_h1",
+                NodeName::Sample(3, Quantity::DErrorDMasked(h1)),
+            ),
         ];
         for (text, name) in cases {
             assert_eq!(text.parse::<NodeName>(), Ok(name), "{text}");

@@ -43,6 +43,9 @@ pub enum Op {
     BceDelta { outputs: usize },
     /// `x·y`; inputs `[x, y]`.
     Product,
+    /// Inverted dropout of rate p, `m·x/(1 − p)` with the mask m ∈ {0, 1}; inputs `[m, x]`.
+    /// Forward, x is the output a (giving ã); backward, x is `∂E/∂ã` (giving `∂E/∂a`).
+    Dropout { p: f64 },
     /// `(Σ_s x_s·y_s) / B`: a weight's gradient averaged over the batch;
     /// inputs `[x_1, y_1, x_2, y_2, …]`.
     MeanProduct,
@@ -54,6 +57,8 @@ pub enum Op {
     Decay { lambda: f64 },
     /// `θ − η·g`; inputs `[θ, g]`.
     Descend { lr: f64 },
+    /// Nesterov momentum's step `θ − η·(g + μ·v)`; inputs `[θ, g, v]`.
+    NesterovStep { lr: f64, mu: f64 },
     /// Momentum's velocity `μ·v₀ + g`; inputs `[g]`.
     Velocity { mu: f64, prev: f64 },
     /// Adam's first moment `β₁·m₀ + (1 − β₁)·g`; inputs `[g]`.
@@ -104,6 +109,7 @@ impl Op {
             }
             Op::BceDelta { outputs } => (x[0] - x[1]) / outputs as f64,
             Op::Product => x[0] * x[1],
+            Op::Dropout { p } => x[0] * x[1] / (1.0 - p),
             Op::MeanProduct => {
                 let b = (x.len() / 2) as f64;
                 x.chunks_exact(2).map(|p| p[0] * p[1]).sum::<f64>() / b
@@ -114,6 +120,7 @@ impl Op {
             }
             Op::Decay { lambda } => x[0] + lambda * x[1],
             Op::Descend { lr } => x[0] - lr * x[1],
+            Op::NesterovStep { lr, mu } => x[0] - lr * (x[1] + mu * x[2]),
             Op::Velocity { mu, prev } => mu * prev + x[0],
             Op::AdamFirst { beta1, prev } => beta1 * prev + (1.0 - beta1) * x[0],
             Op::AdamSecond { beta2, prev } => beta2 * prev + (1.0 - beta2) * x[0] * x[0],
@@ -189,6 +196,8 @@ impl Op {
             }
             // ∂(x·y)/∂x = y, ∂/∂y = x
             Op::Product => vec![x[1], x[0]],
+            // ∂(m·x/(1 − p))/∂m = x/(1 − p), ∂/∂x = m/(1 − p)
+            Op::Dropout { p } => vec![x[1] / (1.0 - p), x[0] / (1.0 - p)],
             Op::MeanProduct => {
                 // ∂/∂x_s = y_s/B, ∂/∂y_s = x_s/B
                 let b = (x.len() / 2) as f64;
@@ -202,6 +211,8 @@ impl Op {
             Op::Decay { lambda } => vec![1.0, lambda],
             // ∂(θ − η·g)/∂θ = 1, ∂/∂g = −η
             Op::Descend { lr } => vec![1.0, -lr],
+            // ∂(θ − η·(g + μ·v))/∂θ = 1, ∂/∂g = −η, ∂/∂v = −η·μ
+            Op::NesterovStep { lr, mu } => vec![1.0, -lr, -lr * mu],
             // ∂(μ·v₀ + g)/∂g = 1
             Op::Velocity { .. } => vec![1.0],
             // ∂(β₁·m₀ + (1 − β₁)·g)/∂g = 1 − β₁
@@ -276,6 +287,10 @@ impl Op {
                 }
             }
             Op::Product => Expr::mul(x.to_vec()),
+            Op::Dropout { p } => Expr::over(
+                Expr::mul(x.to_vec()),
+                Expr::minus(Expr::Int(1), Expr::constant("p", p)),
+            ),
             Op::MeanProduct => {
                 batch_mean(x.chunks_exact(2).map(|p| Expr::mul(p.to_vec())).collect())
             }
@@ -291,6 +306,7 @@ impl Op {
             }
             Op::Decay { .. }
             | Op::Descend { .. }
+            | Op::NesterovStep { .. }
             | Op::Velocity { .. }
             | Op::AdamFirst { .. }
             | Op::AdamSecond { .. }
@@ -308,6 +324,16 @@ impl Op {
             Op::Descend { lr } => Expr::minus(
                 x[0].clone(),
                 Expr::mul(vec![Expr::constant("η", lr), x[1].clone()]),
+            ),
+            Op::NesterovStep { lr, mu } => Expr::minus(
+                x[0].clone(),
+                Expr::mul(vec![
+                    Expr::constant("η", lr),
+                    Expr::add(vec![
+                        x[1].clone(),
+                        Expr::mul(vec![Expr::constant("μ", mu), x[2].clone()]),
+                    ]),
+                ]),
             ),
             Op::Velocity { mu, prev } => Expr::add(vec![
                 Expr::mul(vec![Expr::constant("μ", mu), Expr::constant("v₀", prev)]),

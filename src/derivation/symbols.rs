@@ -10,6 +10,7 @@ pub fn greek_latex(symbol: &str) -> String {
             'β' => "\\beta".to_string(),
             'ε' => "\\varepsilon ".to_string(),
             'δ' => "\\delta ".to_string(),
+            'ã' => "\\tilde{a}".to_string(),
             '₀' => "_0".to_string(),
             '₁' => "_1".to_string(),
             '₂' => "_2".to_string(),

@@ -49,8 +49,7 @@ impl Dropout {
     /// Fills the masks of step `step` for a batch of `batch` samples, each part of `ws` its own
     /// rows of the batch.
     pub fn draw<F: Float>(&self, step: u64, batch: usize, ws: &mut ShardedWorkspace<F>) {
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ DROPOUT_SEED);
-        rng.set_stream(step);
+        let mut rng = self.stream(step);
         let parts: Vec<(usize, usize)> = ws.parts_of(batch).map(|(_, s, n)| (s, n)).collect();
         for (l, (&threshold, &p)) in self.thresholds.iter().zip(&self.rates).enumerate() {
             if p == 0.0 {
@@ -72,6 +71,36 @@ impl Dropout {
 }
 
 impl Dropout {
+    /// The random stream of step `step`'s masks.
+    fn stream(&self, step: u64) -> ChaCha8Rng {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ DROPOUT_SEED);
+        rng.set_stream(step);
+        rng
+    }
+
+    /// Which units step `step` keeps, as [`Dropout::draw`] draws them for a batch of `batch`
+    /// samples, without a workspace: per layer (`units[l]` units each), `batch × units[l]`
+    /// flags in sample order, unit by unit (`true`: kept; a layer of rate 0 has none). What
+    /// `explain` shows of a step with dropout.
+    pub fn kept(&self, step: u64, batch: usize, units: &[usize]) -> Vec<Vec<bool>> {
+        let mut rng = self.stream(step);
+        self.thresholds
+            .iter()
+            .zip(&self.rates)
+            .zip(units)
+            .map(|((&threshold, &p), &units)| {
+                if p == 0.0 {
+                    return Vec::new();
+                }
+                (0..batch * units)
+                    .map(|_| u64::from(rng.next_u32()) >= threshold)
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+impl Dropout {
     /// The masks of [`Dropout::draw`] for some samples of the batch only: each
     /// `(workspace, start, rows)` gets those of samples `start..start + rows` in its first
     /// rows. A layer's draws run sample by sample through the batch, so sample i's masks of
@@ -83,8 +112,7 @@ impl Dropout {
         batch: usize,
         parts: &mut [(&mut Workspace<F>, usize, usize)],
     ) {
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ DROPOUT_SEED);
-        rng.set_stream(step);
+        let mut rng = self.stream(step);
         let mut offset: u128 = 0;
         for (l, (&threshold, &p)) in self.thresholds.iter().zip(&self.rates).enumerate() {
             if p == 0.0 {
@@ -110,3 +138,52 @@ impl Dropout {
 
 /// The seed offset of the dropout streams.
 const DROPOUT_SEED: u64 = 0x4452_4f50_4f55_5421;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::activation::Activation;
+    use crate::engine::loss::Loss;
+    use crate::engine::network::{BiasKind, LayerShape, Network};
+
+    /// `kept` is what `draw` writes, on one workspace and on a batch split into shards.
+    #[test]
+    fn kept_is_what_draw_draws() {
+        let shape = |units, activation| LayerShape {
+            units,
+            activation,
+            bias: BiasKind::PerUnit,
+        };
+        let net = Network::<f64>::new(
+            64,
+            &[
+                shape(128, Activation::Relu),
+                shape(16, Activation::Relu),
+                shape(10, Activation::Softmax),
+            ],
+            Loss::CrossEntropy,
+        )
+        .unwrap();
+        let rates = [0.3, 0.0, 0.0];
+        let d = Dropout::new(&rates, 7).unwrap();
+        for (capacity, batch, shards) in [(5, 5, 1), (5, 3, 1), (131, 131, 2), (131, 130, 2)] {
+            let mut ws = ShardedWorkspace::new(&net, capacity);
+            assert_eq!(ws.shard_count(), shards);
+            for part in &mut ws.parts {
+                part.set_dropout(&net, &rates);
+            }
+            for step in [0, 1, 41] {
+                d.draw(step, batch, &mut ws);
+                let kept = d.kept(step, batch, &[128, 16, 10]);
+                assert!(kept[1].is_empty() && kept[2].is_empty());
+                let mut drawn = Vec::new();
+                for (part, _, rows) in ws.parts_of(batch) {
+                    drawn.extend(part.dropout[0][..rows * 128].iter().map(|&m| m != 0.0));
+                }
+                assert_eq!(kept[0], drawn, "batch {batch}, step {step}");
+                let share = drawn.iter().filter(|&&k| k).count() as f64 / drawn.len() as f64;
+                assert!((share - 0.7).abs() < 0.1, "{share}");
+            }
+        }
+    }
+}
