@@ -4,7 +4,8 @@
 # the shared target folder, and runs tests/mpi.rs, which starts `mpirun --allow-run-as-root
 # --oversubscribe -np 1/2/3` on this machine: the model files of 1, 2 and 3 ranks equal the
 # one-process run's byte for byte, resume on another number of ranks, SIGTERM on one rank,
-# a rank killed, a rank that read other data.
+# a rank killed, a rank that read other data; with --all-reduce, 2 and 3 ranks within rounding
+# of the one-process run, and SIGTERM on one rank.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never

@@ -14,7 +14,7 @@
 //!   ([`Group::end`]); a rank killed outright ends it too (the launcher's doing).
 
 use super::interrupt;
-use backprop::{Collective, Float, Result};
+use backprop::{Collective, Float, Result, Spread};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -26,16 +26,19 @@ pub enum Group {
 }
 
 impl Group {
-    /// The ranks of the MPI job that started this process, or this process alone.
-    pub fn join() -> Result<Group> {
+    /// The ranks of the MPI job that started this process, or this process alone; the ranks
+    /// share each step as `spread` says.
+    pub fn join(spread: Spread) -> Result<Group> {
         #[cfg(feature = "mpi")]
         if launched().is_some() {
-            let world = super::mpi::World::start()?;
+            let world = super::mpi::World::start(spread)?;
             if world.rank() != 0 {
                 silence_stdout();
             }
             return Ok(Group::Mpi(Arc::new(world)));
         }
+        #[cfg(not(feature = "mpi"))]
+        let _ = spread;
         #[cfg(not(feature = "mpi"))]
         if let Some(ranks) = launched().filter(|&n| n > 1) {
             return Err(backprop::Error::Config(format!(
@@ -94,8 +97,10 @@ impl Group {
             }
             #[cfg(feature = "mpi")]
             Group::Mpi(w) => {
+                // Every rank must share steps alike, too.
+                let spread = Collective::<f32>::spread(&**w) as u64;
                 let mine = match &ready {
-                    Ok(v) => Ok(fingerprint(v)),
+                    Ok(v) => Ok(fingerprint(v) ^ spread),
                     Err(e) => Err(super::message::tidy(&e.to_string())),
                 };
                 match (agree_across(w, mine), ready) {

@@ -1,15 +1,18 @@
 //! The ranks of an MPI job (`mpirun -np N backprop train …`), built with the `mpi` feature:
 //! MPI's world communicator as the library's [`Collective`], the step's exchange an
-//! all-gather (`MPI_Allgatherv`) of bytes.
+//! all-gather (`MPI_Allgatherv`) of bytes ([`Spread::Shards`]) or a sum (`MPI_Allreduce`, in
+//! place) of f32 or f64 values ([`Spread::Slices`]).
 //!
 //! MPI is started with `MPI_THREAD_SERIALIZED`: a large network's epochs run on a thread of
 //! rayon's pool, so the calls come from a thread other than the one that started MPI, one call
 //! at a time (a lock keeps them so).
 
 use super::interrupt;
-use backprop::{Collective, Error, Float, Result};
+use backprop::{Collective, Dtype, Error, Float, Result, Spread};
+use mpi::collective::SystemOperation;
 use mpi::datatype::PartitionMut;
 use mpi::environment::{Threading, Universe};
+use mpi::raw::AsRaw;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use mpi::Count;
@@ -27,6 +30,13 @@ pub struct World {
     lock: Mutex<()>,
     /// Whether any rank asked to stop, as the last step's exchange agreed.
     stop: AtomicBool,
+    /// How the ranks share a step.
+    spread: Spread,
+    /// Where the sums of an all-reduce arrive, when the library is not Open MPI (whose
+    /// `MPI_IN_PLACE` this build knows): grown once to the step's size.
+    sums: Mutex<Vec<u8>>,
+    /// Whether the library is Open MPI.
+    open_mpi: bool,
 }
 
 // SAFETY: MPI runs at `MPI_THREAD_SERIALIZED` (checked in `World::start`), which allows calls
@@ -42,8 +52,8 @@ impl std::fmt::Debug for World {
 }
 
 impl World {
-    /// Starts MPI.
-    pub fn start() -> Result<World> {
+    /// Starts MPI; the ranks will share steps as `spread` says.
+    pub fn start(spread: Spread) -> Result<World> {
         let Some((universe, threading)) = mpi::initialize_with_threading(Threading::Serialized)
         else {
             return Err(Error::Config("MPI was already started".into()));
@@ -62,6 +72,9 @@ impl World {
             size,
             lock: Mutex::new(()),
             stop: AtomicBool::new(false),
+            spread,
+            sums: Mutex::new(Vec::new()),
+            open_mpi: mpi::environment::library_version().is_ok_and(|v| v.starts_with("Open MPI")),
         })
     }
 
@@ -151,6 +164,67 @@ impl<F: Float> Collective<F> for World {
         self.gather_bytes(as_bytes(mine), &bytes, as_bytes_mut(all));
     }
 
+    fn spread(&self) -> Spread {
+        self.spread
+    }
+
+    fn all_reduce_sum(&self, values: &mut [F]) {
+        let count = Count::try_from(values.len()).unwrap_or_else(|_| {
+            panic!(
+                "an all-reduce of {} values is more than MPI's counts can hold",
+                values.len()
+            )
+        });
+        let datatype = match F::DTYPE {
+            Dtype::F32 => f32::equivalent_datatype().as_raw(),
+            Dtype::F64 => f64::equivalent_datatype().as_raw(),
+        };
+        let sum = SystemOperation::sum().as_raw();
+        let _serial = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut sums = self.sums.lock().unwrap_or_else(|e| e.into_inner());
+        let out: *mut F = values.as_mut_ptr();
+        // SAFETY: `values` holds `count` values of `datatype` (f32 or f64, as F is); in place,
+        // the send buffer is Open MPI's MPI_IN_PLACE ((void *) 1, its mpi.h); otherwise the sums
+        // arrive in `sums`, as large, and are copied back. Calls are serialised by `lock`.
+        unsafe {
+            if self.open_mpi {
+                mpi::ffi::MPI_Allreduce(
+                    std::ptr::without_provenance::<std::ffi::c_void>(OPEN_MPI_IN_PLACE),
+                    out.cast(),
+                    count,
+                    datatype,
+                    sum,
+                    self.world.as_raw(),
+                );
+            } else {
+                let bytes = std::mem::size_of_val(values);
+                sums.resize(bytes, 0);
+                mpi::ffi::MPI_Allreduce(
+                    out.cast_const().cast(),
+                    sums.as_mut_ptr().cast(),
+                    count,
+                    datatype,
+                    sum,
+                    self.world.as_raw(),
+                );
+                std::ptr::copy_nonoverlapping(sums.as_ptr(), out.cast::<u8>(), bytes);
+            }
+        }
+    }
+
+    fn diverged(&self, rank: usize) -> ! {
+        // Every rank finds it at the same step: rank 0 says it, and the job ends.
+        if self.rank == 0 {
+            eprintln!(
+                "error: rank {rank} of {} started a step from other parameters than rank 0: MPI's all-reduce gave the ranks different sums (run without --all-reduce)",
+                self.size
+            );
+        } else {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+        }
+        self.world.abort(2)
+    }
+
     fn wants_stop(&self) -> bool {
         interrupt::requested()
     }
@@ -159,6 +233,9 @@ impl<F: Float> Collective<F> for World {
         self.stop.store(any, Ordering::SeqCst);
     }
 }
+
+/// Open MPI's `MPI_IN_PLACE`, `((void *) 1)` in its mpi.h (the bindings do not export it).
+const OPEN_MPI_IN_PLACE: usize = 1;
 
 /// The bytes of a slice of floats (f32 or f64: plain values, no padding).
 fn as_bytes<F: Float>(values: &[F]) -> &[u8] {

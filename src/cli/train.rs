@@ -74,10 +74,20 @@ pub struct Args {
     /// validation epoch's are put back; [training] restore_best = false does the same).
     #[arg(long)]
     keep_last: bool,
+    /// On MPI, every rank computes a slice of every batch and MPI's all-reduce sums the
+    /// gradients: faster on more ranks, but within rounding of the one-process run instead of
+    /// equal to it bit for bit (by default the ranks share the engine's shards). Alone, no effect.
+    #[arg(long)]
+    all_reduce: bool,
 }
 
 pub fn run(mut args: Args) -> Result<ExitCode> {
-    let group = Group::join()?;
+    let spread = if args.all_reduce {
+        backprop::Spread::Slices
+    } else {
+        backprop::Spread::Shards
+    };
+    let group = Group::join(spread)?;
     if !group.is_root() {
         // Rank 0 alone prints and writes the run's files.
         (args.save, args.log, args.plot, args.export) = (None, None, None, None);

@@ -15,6 +15,7 @@
 //! ([`crate::engine::shards`]) share one batch's draws.
 
 use crate::engine::float::Float;
+use crate::engine::network::Workspace;
 use crate::engine::shards::ShardedWorkspace;
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -96,6 +97,42 @@ impl Dropout {
                     .collect()
             })
             .collect()
+    }
+}
+
+impl Dropout {
+    /// The masks of [`Dropout::draw`] for some samples of the batch only: each
+    /// `(workspace, start, rows)` gets those of samples `start..start + rows` in its first
+    /// rows. A layer's draws run sample by sample through the batch, so sample i's masks of
+    /// layer l are the draws from `offset_l + i·units_l` of the step's stream (offset_l: the
+    /// draws of the layers before it, `batch·units` each): the same values, drawn from there.
+    pub fn draw_rows<F: Float>(
+        &self,
+        step: u64,
+        batch: usize,
+        parts: &mut [(&mut Workspace<F>, usize, usize)],
+    ) {
+        let mut rng = self.stream(step);
+        let mut offset: u128 = 0;
+        for (l, (&threshold, &p)) in self.thresholds.iter().zip(&self.rates).enumerate() {
+            if p == 0.0 {
+                continue;
+            }
+            let keep = F::from_f64(1.0 / (1.0 - p));
+            let mut units = 0;
+            for (part, start, rows) in parts.iter_mut() {
+                units = part.dropout[l].len() / part.capacity;
+                rng.set_word_pos(offset + (*start * units) as u128);
+                for m in &mut part.dropout[l][..*rows * units] {
+                    *m = if u64::from(rng.next_u32()) >= threshold {
+                        keep
+                    } else {
+                        F::ZERO
+                    };
+                }
+            }
+            offset += (batch * units) as u128;
+        }
     }
 }
 

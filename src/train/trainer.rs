@@ -223,14 +223,19 @@ impl<F: Float> Trainer<F> {
                 // was updated) and says where it arose.
             }
         }
-        if let Some(d) = &self.dropout {
-            d.draw(self.optimizer.steps, batch, &mut self.workspace);
-        }
+        let step = self.optimizer.steps;
         let loss = match &self.group {
-            None => self.workspace.loss_and_gradients(net, x, t, batch),
-            Some(g) => self
-                .workspace
-                .loss_and_gradients_across(net, x, t, batch, &**g),
+            None => {
+                if let Some(d) = &self.dropout {
+                    d.draw(step, batch, &mut self.workspace);
+                }
+                self.workspace.loss_and_gradients(net, x, t, batch)
+            }
+            Some(g) => {
+                let dropout = self.dropout.as_ref().map(|d| (d, step));
+                self.workspace
+                    .loss_and_gradients_across(net, x, t, batch, dropout, &**g)
+            }
         };
         if !loss.is_finite() {
             let (epoch, step) = (self.state.epochs_done + 1, self.steps_done() + 1);
