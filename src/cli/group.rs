@@ -82,9 +82,9 @@ impl Group {
     }
 
     /// Every rank's readiness, agreed: `Ok(Some(value))` when every rank is ready with the same
-    /// `fingerprint` of what it read; otherwise the run ends on every rank: rank 0 returns the
-    /// error that says why (its own, or another rank's), the others `Ok(None)` (exit status 2,
-    /// nothing printed).
+    /// `fingerprint` of what it read; otherwise the run ends on every rank with `Ok(None)`
+    /// (exit status 2), rank 0 having printed the error that says why (its own, or another
+    /// rank's).
     pub fn agree<T>(
         &self,
         ready: Result<T>,
@@ -105,9 +105,21 @@ impl Group {
                 };
                 match (agree_across(w, mine), ready) {
                     (Ok(()), ready) => ready.map(Some),
-                    (Err(_), Err(e)) if w.rank() == 0 => Err(e),
-                    (Err(why), _) if w.rank() == 0 => Err(backprop::Error::Config(why)),
-                    (Err(_), _) => Ok(None),
+                    (Err(why), ready) => {
+                        // Rank 0 says why here, before the barrier at the end of MPI that
+                        // lets the other ranks exit: the launcher ends the job as soon as one
+                        // rank exits with an error, maybe before rank 0 has spoken.
+                        if w.rank() == 0 {
+                            let text = match ready {
+                                Err(e) => super::message::tidy(&e.to_string()),
+                                Ok(_) => why,
+                            };
+                            eprintln!("error: {text}");
+                            use std::io::Write;
+                            let _ = std::io::stderr().flush();
+                        }
+                        Ok(None)
+                    }
                 }
             }
         }
