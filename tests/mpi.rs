@@ -406,6 +406,29 @@ fn long_run(dir: &Path, model: &Path, extra: &[&str]) -> (Child, PathBuf) {
     (child, spec)
 }
 
+/// [`long_run`] with SIGTERM sent to rank 1: every rank stops within seconds (exit status
+/// 130, "interrupted"), and the checkpoint says how far it got: (the spec, epochs done, steps
+/// taken).
+fn terminated_run(dir: &Path, model: &Path, extra: &[&str]) -> (PathBuf, usize, u64) {
+    let (child, spec) = long_run(dir, model, extra);
+    let pid = rank_pid(1, Instant::now() + LIMIT);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let (status, stdout, stderr, took) = wait(child, Duration::from_secs(30));
+    assert_eq!(status.code(), Some(130), "{stdout}{stderr}");
+    assert!(took < Duration::from_secs(10), "stopped after {took:?}");
+    assert!(stdout.contains("interrupted "), "{stdout}");
+    let backprop::AnyModel::F32(m) = backprop::model_file::load(model).unwrap() else {
+        panic!("an f32 model")
+    };
+    let (state, optimizer) = m.training().unwrap();
+    (spec, state.epochs_done, optimizer.steps)
+}
+
 #[test]
 fn a_rank_killed_mid_run_ends_the_run_within_seconds() {
     let dir = tempfile::tempdir().unwrap();
@@ -432,24 +455,7 @@ fn a_rank_killed_mid_run_ends_the_run_within_seconds() {
 fn sigterm_on_one_rank_stops_every_rank_after_the_same_step_and_the_run_resumes_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.safetensors");
-    let (child, spec) = long_run(dir.path(), &model, &[]);
-    let pid = rank_pid(1, Instant::now() + LIMIT);
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap()
-        .success());
-    let (status, stdout, stderr, took) = wait(child, Duration::from_secs(30));
-    assert_eq!(status.code(), Some(130), "{stdout}{stderr}");
-    assert!(took < Duration::from_secs(10), "stopped after {took:?}");
-    assert!(stdout.contains("interrupted "), "{stdout}");
-    let m = backprop::model_file::load(&model).unwrap();
-    let backprop::AnyModel::F32(m) = m else {
-        panic!("an f32 model")
-    };
-    let (state, optimizer) = m.training().unwrap();
-    let (epochs, steps) = (state.epochs_done, optimizer.steps);
+    let (spec, epochs, steps) = terminated_run(dir.path(), &model, &[]);
     // The one-process run to the end of the stopped epoch, against the stopped run resumed
     // on 3 ranks (both on the schedule of the 400 epochs).
     let end = (epochs + 1).to_string();
@@ -563,25 +569,10 @@ fn all_reduce_on_two_and_three_ranks_stays_within_rounding_of_the_one_process_ru
 fn sigterm_on_one_rank_stops_every_rank_with_all_reduce_and_the_run_resumes() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.safetensors");
-    let (child, spec) = long_run(dir.path(), &model, &["--all-reduce"]);
-    let pid = rank_pid(1, Instant::now() + LIMIT);
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap()
-        .success());
-    let (status, stdout, stderr, took) = wait(child, Duration::from_secs(30));
-    assert_eq!(status.code(), Some(130), "{stdout}{stderr}");
-    assert!(took < Duration::from_secs(10), "stopped after {took:?}");
-    assert!(stdout.contains("interrupted "), "{stdout}");
-    let backprop::AnyModel::F32(m) = backprop::model_file::load(&model).unwrap() else {
-        panic!("an f32 model")
-    };
-    let (state, optimizer) = m.training().unwrap();
-    assert!(optimizer.steps > 0);
+    let (spec, epochs, steps) = terminated_run(dir.path(), &model, &["--all-reduce"]);
+    assert!(steps > 0);
     // Resumed on 3 ranks to the end of the stopped epoch: one epoch more, every step taken.
-    let end = (state.epochs_done + 1).to_string();
+    let end = (epochs + 1).to_string();
     let mut rest = mpirun(3);
     rest.arg(&spec)
         .args([
@@ -601,8 +592,8 @@ fn sigterm_on_one_rank_stops_every_rank_with_all_reduce_and_the_run_resumes() {
         panic!("an f32 model")
     };
     let (after, optimizer) = m.training().unwrap();
-    assert_eq!(after.epochs_done, state.epochs_done + 1);
+    assert_eq!(after.epochs_done, epochs + 1);
     assert_eq!(after.epoch_position, 0);
     // 2,700 training images in batches of 128: 22 steps an epoch.
-    assert_eq!(optimizer.steps, 22 * (state.epochs_done as u64 + 1));
+    assert_eq!(optimizer.steps, 22 * (epochs as u64 + 1));
 }

@@ -268,7 +268,7 @@ impl<'a, F: Float> BiasSum<'a, F> {
 
 /// `y = α·x` (`first`: the first term of each sum) or `y += α·x`.
 #[inline(always)]
-fn axpy<F: Float>(first: bool, y: &mut [F], alpha: F, x: &[F]) {
+pub(crate) fn axpy<F: Float>(first: bool, y: &mut [F], alpha: F, x: &[F]) {
     if first {
         for (y, &x) in y.iter_mut().zip(x) {
             *y = alpha * x;

@@ -33,7 +33,7 @@ use crate::engine::activation::Activation;
 use crate::engine::float::Float;
 use crate::engine::layer::Layer;
 use crate::engine::network::Network;
-use crate::engine::small::{self, row_dot, Below};
+use crate::engine::small::{self, axpy, row_dot, Below};
 
 /// The buffers of [`TinyStep::step`] for batches of up to `capacity` samples: every layer's
 /// `[capacity × units]` rows of `Z`, `A` and `∂E/∂Z`, one layer after the other.
@@ -307,20 +307,6 @@ fn through_activation<F: Float>(act: Activation, z: &[F], a: &[F], dz: &mut [F])
         };
     }
     each!(Sigmoid Tanh Relu LeakyRelu Linear Softmax)
-}
-
-/// `y = α·x` (`first`: the first term of each sum) or `y += α·x`.
-#[inline(always)]
-fn axpy<F: Float>(first: bool, y: &mut [F], alpha: F, x: &[F]) {
-    if first {
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y = alpha * x;
-        }
-    } else {
-        for (y, &x) in y.iter_mut().zip(x) {
-            *y += alpha * x;
-        }
-    }
 }
 
 /// θ ← θ − η·g over a row.
