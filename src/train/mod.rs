@@ -5,6 +5,7 @@
 
 pub mod diagnose;
 pub mod fit;
+mod gather;
 pub mod metrics;
 pub mod record;
 pub mod trainer;

@@ -24,6 +24,7 @@ use crate::engine::shards::ShardedWorkspace;
 use crate::engine::tiny::TinyStep;
 use crate::error::{Error, Result};
 use crate::train::diagnose;
+use crate::train::gather::gather;
 use crate::train::record::EpochRecord;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -229,7 +230,18 @@ impl<F: Float> Trainer<F> {
                 if let Some(d) = &self.dropout {
                     d.draw(step, batch, &mut self.workspace);
                 }
-                self.workspace.loss_and_gradients(net, x, t, batch)
+                if self.workspace.shard_count() > 1 && self.optimizer.is_plain_sgd() {
+                    // The shards' averaging and the update in one pass (the same numbers).
+                    let lr = F::from_f64(self.optimizer.config.learning_rate);
+                    let loss = self.workspace.sgd_step(net, x, t, batch, lr);
+                    if loss.is_finite() {
+                        self.optimizer.steps = self.optimizer.steps.saturating_add(1);
+                        return Ok(loss);
+                    }
+                    loss
+                } else {
+                    self.workspace.loss_and_gradients(net, x, t, batch)
+                }
             }
             Some(g) => {
                 let dropout = self.dropout.as_ref().map(|d| (d, step));
@@ -452,19 +464,6 @@ impl<F: Float> Trainer<F> {
         self.optimizer.steps = saved.steps;
         self.state = state;
         Ok(())
-    }
-}
-
-/// Copies the samples `rows` of `data` into `x` and `t`, one after the other.
-fn gather<F: Float>(data: &Dataset<F>, rows: &[usize], x: &mut [F], t: &mut [F]) {
-    let (ni, no) = (data.inputs, data.outputs);
-    for ((&i, xr), tr) in rows
-        .iter()
-        .zip(x.chunks_exact_mut(ni))
-        .zip(t.chunks_exact_mut(no))
-    {
-        xr.copy_from_slice(&data.x[i * ni..(i + 1) * ni]);
-        tr.copy_from_slice(&data.t[i * no..(i + 1) * no]);
     }
 }
 
