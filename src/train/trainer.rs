@@ -15,7 +15,7 @@
 
 use crate::data::Dataset;
 use crate::engine::collective::Collective;
-use crate::engine::dropout::Dropout;
+use crate::engine::dropout::{Dropout, InputDropout};
 use crate::engine::float::Float;
 use crate::engine::matrix::PARALLEL_FLOPS;
 use crate::engine::network::Network;
@@ -142,6 +142,9 @@ pub struct Trainer<F> {
     pub state: TrainingState,
     /// Dropout, when a layer has it ([`Trainer::set_dropout`]).
     pub dropout: Option<Dropout>,
+    /// Dropout on the inputs ([`Trainer::set_input_dropout`]), and the masked batch it reads.
+    pub input_dropout: Option<InputDropout>,
+    dropped_x: Vec<F>,
     /// The parameters after the epoch of the lowest validation loss
     /// ([`TrainingState::best_epoch`]), kept by [`Trainer::fit`] when it has a validation set.
     pub best_params: Option<Vec<F>>,
@@ -180,6 +183,8 @@ impl<F: Float> Trainer<F> {
             batch_t: vec![F::ZERO; batch_size * net.outputs()],
             state: TrainingState::default(),
             dropout: None,
+            input_dropout: None,
+            dropped_x: Vec::new(),
             best_params: None,
             restored_best: None,
             history: Vec::new(),
@@ -197,6 +202,18 @@ impl<F: Float> Trainer<F> {
         }
     }
 
+    /// Drops each input with probability `rate` during training (0: none; see
+    /// [`InputDropout`]), masks from the trainer's seed.
+    pub fn set_input_dropout(&mut self, net: &Network<F>, rate: f64) {
+        self.input_dropout = InputDropout::new(rate, self.seed);
+        let len = if self.input_dropout.is_some() {
+            self.batch_size * net.inputs
+        } else {
+            0
+        };
+        self.dropped_x = vec![F::ZERO; len];
+    }
+
     /// Steps taken, counting those of a resumed run (the optimizer's count).
     pub fn steps_done(&self) -> u64 {
         self.optimizer.steps
@@ -212,8 +229,21 @@ impl<F: Float> Trainer<F> {
     /// update); a loss or gradient that is not finite is an error that says where it arose.
     #[inline]
     pub fn step(&mut self, net: &mut Network<F>, x: &[F], t: &[F], batch: usize) -> Result<F> {
+        let step = self.optimizer.steps;
+        let x = match &self.input_dropout {
+            Some(d) => {
+                let masked = &mut self.dropped_x[..x.len()];
+                d.apply(step, x, masked);
+                &*masked
+            }
+            None => x,
+        };
         if let Some(tiny) = &mut self.tiny {
-            if self.dropout.is_none() && self.group.is_none() && self.optimizer.is_plain_sgd() {
+            if self.dropout.is_none()
+                && self.input_dropout.is_none()
+                && self.group.is_none()
+                && self.optimizer.is_plain_sgd()
+            {
                 let lr = F::from_f64(self.optimizer.config.learning_rate);
                 let grads = &mut self.workspace.parts[0].grads;
                 if let Some(loss) = tiny.step(net, x, t, batch, lr, grads) {
@@ -224,7 +254,6 @@ impl<F: Float> Trainer<F> {
                 // was updated) and says where it arose.
             }
         }
-        let step = self.optimizer.steps;
         let loss = match &self.group {
             None => {
                 if let Some(d) = &self.dropout {
