@@ -112,6 +112,11 @@ impl Progress {
         ));
     }
 
+    /// Whether [`Progress::epoch`] does anything (not with `--quiet`).
+    pub fn shows_epochs(&self) -> bool {
+        !self.quiet
+    }
+
     /// After each epoch.
     pub fn epoch(&mut self, r: &EpochReport) {
         if self.quiet {

@@ -30,6 +30,7 @@
 //! untouched: the caller redoes it on the general path, which says where it arose.
 
 use crate::engine::activation::Activation;
+use crate::engine::fixed::Fixed;
 use crate::engine::float::Float;
 use crate::engine::layer::Layer;
 use crate::engine::network::Network;
@@ -45,6 +46,9 @@ pub struct TinyStep<F> {
     dz: Vec<F>,
     /// ∂E/∂A of the output layer where the loss needs it (softmax under `half_sse`/`mse`).
     scratch: Vec<F>,
+    /// The whole step as one function of the network's shape, for a network that has one
+    /// ([`crate::engine::fixed`]); it needs none of the buffers.
+    fixed: Option<Fixed<F>>,
 }
 
 impl<F: Float> TinyStep<F> {
@@ -62,6 +66,7 @@ impl<F: Float> TinyStep<F> {
             a: vec![F::ZERO; rows],
             dz: vec![F::ZERO; rows],
             scratch: vec![F::ZERO; capacity * net.outputs()],
+            fixed: Fixed::new(net),
         })
     }
 
@@ -85,6 +90,9 @@ impl<F: Float> TinyStep<F> {
             batch * net.outputs(),
             "target is not [batch × outputs]"
         );
+        if let Some(fixed) = &self.fixed {
+            return fixed.step(&mut net.params, x, t, batch, lr, grads);
+        }
         let cap = self.capacity;
         // forward, layer by layer; `off` is where a layer's rows start
         let (mut off, mut below) = (0, 0);
@@ -294,7 +302,7 @@ impl<F: Float> Backward<'_, F> {
 
 /// `dz ← f'(z) ⊙ dz` in place (`dz` holding ∂E/∂A), the activation chosen once for the loop.
 #[inline(always)]
-fn through_activation<F: Float>(act: Activation, z: &[F], a: &[F], dz: &mut [F]) {
+pub(crate) fn through_activation<F: Float>(act: Activation, z: &[F], a: &[F], dz: &mut [F]) {
     macro_rules! each {
         ($($kind:ident)*) => {
             match act {
