@@ -40,22 +40,25 @@ pub const MAX: usize = 4;
 
 /// The step of one network shape: `(what, params, x, t, batch, lr, grads) → loss`, `None` when
 /// the loss is not finite (then nothing was written).
-type Kernel<F> = fn(&What, &mut [F], &[F], &[F], usize, F, &mut [F]) -> Option<F>;
+type Kernel<F> = fn(&What<F>, &mut [F], &[F], &[F], usize, F, &mut [F]) -> Option<F>;
 
 /// The fixed-shape step of one network, chosen once ([`Fixed::new`]).
 #[derive(Clone, Debug)]
 pub struct Fixed<F> {
     kernel: Kernel<F>,
-    what: What,
+    what: What<F>,
 }
 
 /// What a kernel needs besides its shape: each layer's place in the parameters, its
-/// activation and bias kind, and the loss.
+/// activation and bias kind, and the loss with its constants at the full batch.
 #[derive(Clone, Copy, Debug)]
-struct What {
+struct What<F> {
     layers: [Part; 2],
     /// `mse` (else `half_sse`).
     mse: bool,
+    /// The full batch, and the loss's constants for it.
+    full: usize,
+    at_full: LossAt<F>,
 }
 
 /// One layer, as a kernel reads it.
@@ -68,9 +71,10 @@ struct Part {
 }
 
 impl<F: Float> Fixed<F> {
-    /// The fixed-shape step of `net`, if it has one: one or two layers of at most [`MAX`]
-    /// inputs and units, elementwise activations, the loss `half_sse` or `mse`.
-    pub fn new(net: &Network<F>) -> Option<Self> {
+    /// The fixed-shape step of `net` at batches of up to `full` samples, if it has one: one or
+    /// two layers of at most [`MAX`] inputs and units, elementwise activations, the loss
+    /// `half_sse` or `mse`.
+    pub fn new(net: &Network<F>, full: usize) -> Option<Self> {
         let layers = &net.layers;
         let elementwise = layers.iter().all(|l| l.activation != Activation::Softmax);
         let small = layers.iter().all(|l| l.inputs <= MAX && l.units <= MAX);
@@ -89,11 +93,14 @@ impl<F: Float> Fixed<F> {
             _ => return None,
         };
         let first = part(&layers[0]);
+        let mse = net.loss == Loss::Mse;
         Some(Fixed {
             kernel,
             what: What {
                 layers: [first, layers.get(1).map_or(first, part)],
-                mse: net.loss == Loss::Mse,
+                mse,
+                full,
+                at_full: LossAt::new(mse, full, net.outputs()),
             },
         })
     }
@@ -165,7 +172,7 @@ fn two_layers<F: Float>(i: usize, h: usize, o: usize) -> Option<Kernel<F>> {
 
 /// The step of an `I`-`U` network.
 fn one<F: Float, const I: usize, const U: usize>(
-    what: &What,
+    what: &What<F>,
     params: &mut [F],
     x: &[F],
     t: &[F],
@@ -175,7 +182,7 @@ fn one<F: Float, const I: usize, const U: usize>(
 ) -> Option<F> {
     let out = Dense::<F, I, U>::read(what.layers[0], params);
     let mut g = Sums::<F, I, U>::new();
-    let mut loss = Output::new(what.mse, batch, U);
+    let mut loss = Output::new(what, batch, U);
     for (b, (x, t)) in x.chunks_exact(I).zip(t.chunks_exact(U)).enumerate() {
         let x = as_array::<F, I>(x);
         let (z, a) = out.forward(x);
@@ -189,7 +196,7 @@ fn one<F: Float, const I: usize, const U: usize>(
 
 /// The step of an `I`-`H`-`O` network.
 fn two<F: Float, const I: usize, const H: usize, const O: usize>(
-    what: &What,
+    what: &What<F>,
     params: &mut [F],
     x: &[F],
     t: &[F],
@@ -200,7 +207,7 @@ fn two<F: Float, const I: usize, const H: usize, const O: usize>(
     let hidden = Dense::<F, I, H>::read(what.layers[0], params);
     let out = Dense::<F, H, O>::read(what.layers[1], params);
     let (mut g_hidden, mut g_out) = (Sums::<F, I, H>::new(), Sums::<F, H, O>::new());
-    let mut loss = Output::new(what.mse, batch, O);
+    let mut loss = Output::new(what, batch, O);
     for (b, (x, t)) in x.chunks_exact(I).zip(t.chunks_exact(O)).enumerate() {
         let x = as_array::<F, I>(x);
         let (z1, a1) = hidden.forward(x);
@@ -328,32 +335,51 @@ fn update<F: Float>(p: &mut [F], out: &mut [F], g: &[F], lr: F) {
     }
 }
 
-/// The loss over the batch so far, and its scale.
+/// The loss's constants at a batch size: `∂E/∂a = d·scale`, the value `half·Σd²/count`.
+#[derive(Clone, Copy, Debug)]
+struct LossAt<F> {
+    scale: F,
+    half: F,
+    count: F,
+}
+
+impl<F: Float> LossAt<F> {
+    /// `half_sse`: `s = 1/B`, the value `½·Σd²/B`; `mse`: `s = 2/(B·U)`, `Σd²/(B·U)` (times
+    /// one, which changes no bit).
+    fn new(mse: bool, batch: usize, units: usize) -> Self {
+        if mse {
+            let count = F::from_usize(batch * units);
+            LossAt {
+                scale: F::from_f64(2.0) / count,
+                half: F::ONE,
+                count,
+            }
+        } else {
+            let count = F::from_usize(batch);
+            LossAt {
+                scale: F::ONE / count,
+                half: F::from_f64(0.5),
+                count,
+            }
+        }
+    }
+}
+
+/// The loss over the batch so far.
 struct Output<F> {
     sum: F,
-    /// `∂E/∂a = d·scale`.
-    scale: F,
-    /// The value is `½·sum/B` (`half_sse`) or `sum/(B·U)` (`mse`).
-    mse: bool,
-    batch: usize,
-    units: usize,
+    at: LossAt<F>,
 }
 
 impl<F: Float> Output<F> {
     #[inline(always)]
-    fn new(mse: bool, batch: usize, units: usize) -> Self {
-        let scale = if mse {
-            F::from_f64(2.0) / F::from_usize(batch * units)
+    fn new(what: &What<F>, batch: usize, units: usize) -> Self {
+        let at = if batch == what.full {
+            what.at_full
         } else {
-            F::ONE / F::from_usize(batch)
+            LossAt::new(what.mse, batch, units)
         };
-        Output {
-            sum: F::ZERO,
-            scale,
-            mse,
-            batch,
-            units,
-        }
+        Output { sum: F::ZERO, at }
     }
 
     /// One sample's `d = a − t` into the sum, and its `dz = f'(z)·d·scale`.
@@ -369,7 +395,7 @@ impl<F: Float> Output<F> {
         for ((dz, &a), &t) in dz.iter_mut().zip(a).zip(t) {
             let d = a - t;
             self.sum += d * d;
-            *dz = d * self.scale;
+            *dz = d * self.at.scale;
         }
         through_activation(activation, z, a, &mut dz);
         dz
@@ -378,11 +404,7 @@ impl<F: Float> Output<F> {
     /// The batch loss, `None` when it is not finite.
     #[inline(always)]
     fn value(&self) -> Option<F> {
-        let value = if self.mse {
-            self.sum / F::from_usize(self.batch * self.units)
-        } else {
-            F::from_f64(0.5) * self.sum / F::from_usize(self.batch)
-        };
+        let value = self.at.half * self.sum / self.at.count;
         value.is_finite().then_some(value)
     }
 }

@@ -219,10 +219,17 @@ impl<F: Float> Trainer<F> {
                     self.optimizer.steps = self.optimizer.steps.saturating_add(1);
                     return Ok(loss);
                 }
-                // A loss that is not finite: the general pass below redoes the step (nothing
-                // was updated) and says where it arose.
+                // A loss that is not finite: the general pass redoes the step (nothing was
+                // updated) and says where it arose.
             }
         }
+        self.general_step(net, x, t, batch)
+    }
+
+    /// [`Trainer::step`] through the workspace and the optimizer (apart from the one-pass step,
+    /// so that a tiny network's call does not pay for this one's set-up).
+    #[inline(never)]
+    fn general_step(&mut self, net: &mut Network<F>, x: &[F], t: &[F], batch: usize) -> Result<F> {
         let step = self.optimizer.steps;
         let loss = match &self.group {
             None => {
