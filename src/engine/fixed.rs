@@ -105,8 +105,8 @@ impl<F: Float> Fixed<F> {
         })
     }
 
-    /// One SGD step (see the module docs); `x`, `t` and `grads` have the sizes
-    /// [`crate::engine::tiny::TinyStep::step`] checks.
+    /// One SGD step (see the module docs) on `batch` samples `x` `[batch × inputs]`, targets
+    /// `t` `[batch × outputs]`; `grads` has the layout of `params`.
     #[inline]
     pub fn step(
         &self,
@@ -180,6 +180,7 @@ fn one<F: Float, const I: usize, const U: usize>(
     lr: F,
     grads: &mut [F],
 ) -> Option<F> {
+    check::<F, I, U>(x, t, batch);
     let out = Dense::<F, I, U>::read(what.layers[0], params);
     let mut g = Sums::<F, I, U>::new();
     let mut loss = Output::new(what, batch, U);
@@ -204,6 +205,7 @@ fn two<F: Float, const I: usize, const H: usize, const O: usize>(
     lr: F,
     grads: &mut [F],
 ) -> Option<F> {
+    check::<F, I, O>(x, t, batch);
     let hidden = Dense::<F, I, H>::read(what.layers[0], params);
     let out = Dense::<F, H, O>::read(what.layers[1], params);
     let (mut g_hidden, mut g_out) = (Sums::<F, I, H>::new(), Sums::<F, H, O>::new());
@@ -222,6 +224,13 @@ fn two<F: Float, const I: usize, const H: usize, const O: usize>(
     g_hidden.apply(what.layers[0], params, grads, lr);
     g_out.apply(what.layers[1], params, grads, lr);
     Some(loss)
+}
+
+/// `x` is `[batch × I]` and `t` `[batch × O]`.
+#[inline(always)]
+fn check<F, const I: usize, const O: usize>(x: &[F], t: &[F], batch: usize) {
+    assert_eq!(x.len(), batch * I, "input is not [batch × inputs]");
+    assert_eq!(t.len(), batch * O, "target is not [batch × outputs]");
 }
 
 /// A row of `N` values (the chunks a kernel cuts are exactly `N` long).

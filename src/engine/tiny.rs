@@ -85,13 +85,8 @@ impl<F: Float> TinyStep<F> {
         grads: &mut [F],
     ) -> Option<F> {
         assert!(batch <= self.capacity, "batch larger than the workspace");
-        assert_eq!(x.len(), batch * net.inputs, "input is not [batch × inputs]");
-        assert_eq!(
-            t.len(),
-            batch * net.outputs(),
-            "target is not [batch × outputs]"
-        );
         match &self.fixed {
+            // it checks the sizes of `x` and `t` with the counts it knows
             Some(fixed) => fixed.step(&mut net.params, x, t, batch, lr, grads),
             None => self.layered(net, x, t, batch, lr, grads),
         }
@@ -108,6 +103,12 @@ impl<F: Float> TinyStep<F> {
         lr: F,
         grads: &mut [F],
     ) -> Option<F> {
+        assert_eq!(x.len(), batch * net.inputs, "input is not [batch × inputs]");
+        assert_eq!(
+            t.len(),
+            batch * net.outputs(),
+            "target is not [batch × outputs]"
+        );
         let cap = self.capacity;
         // forward, layer by layer; `off` is where a layer's rows start
         let (mut off, mut below) = (0, 0);
