@@ -307,8 +307,9 @@ impl<F: Float> Trainer<F> {
     }
 
     /// [`Trainer::epoch_here`] on data whose shape [`Trainer::check_shapes`] accepted
-    /// ([`Trainer::fit`] checks once for all its epochs).
-    #[inline]
+    /// ([`Trainer::fit`] checks once for all its epochs). Inlined, as the step's call inside
+    /// it: with epochs of one step, each call's set-up is a noticeable share of the epoch.
+    #[inline(always)]
     pub(crate) fn epoch_checked(
         &mut self,
         net: &mut Network<F>,
@@ -381,7 +382,7 @@ impl<F: Float> Trainer<F> {
 
     /// A step on the `b` samples at places `start..start + b` of this epoch's order: gathered
     /// into the batch buffers when shuffled, read in place when not.
-    #[inline]
+    #[inline(always)]
     fn step_on_rows(
         &mut self,
         net: &mut Network<F>,
@@ -395,6 +396,19 @@ impl<F: Float> Trainer<F> {
             let t = &data.t[start * no..(start + b) * no];
             return self.step(net, x, t, b);
         }
+        self.step_on_gathered(net, data, start, b)
+    }
+
+    /// [`Trainer::step_on_rows`] of a shuffled epoch.
+    #[inline(never)]
+    fn step_on_gathered(
+        &mut self,
+        net: &mut Network<F>,
+        data: &Dataset<F>,
+        start: usize,
+        b: usize,
+    ) -> Result<F> {
+        let (ni, no) = (data.inputs, data.outputs);
         let threads = self.uses_threads(net);
         let order = &self.order[start..start + b];
         let (bx, bt) = (&mut self.batch_x[..b * ni], &mut self.batch_t[..b * no]);
