@@ -48,6 +48,7 @@ pub mod spec;
 pub use data::{DataInfo, Dataset, Prepared, Task};
 pub use engine::activation::Activation;
 pub use engine::collective::{Collective, Spread};
+pub use engine::dropout::{Dropout, InputDropout};
 pub use engine::float::{Dtype, Float};
 pub use engine::gradcheck::{self, GradCheck, ParamCheck};
 pub use engine::init::Init;

@@ -16,7 +16,7 @@ pub use crate::engine::schedule::ScheduleKind;
 use crate::error::{Error, Result};
 use crate::io::limits;
 use crate::train::fit::Plan;
-use crate::train::trainer::{TrainerConfig, DEFAULT_BATCH_SIZE};
+use crate::train::trainer::{Trainer, TrainerConfig, DEFAULT_BATCH_SIZE};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
@@ -32,6 +32,9 @@ pub struct Spec {
     /// spec is parsed ([`crate::data::infer`]).
     #[serde(default)]
     pub inputs: usize,
+    /// Inverted dropout on the inputs while training: the probability p of dropping each
+    /// input value (default 0).
+    pub input_dropout: Option<f64>,
     pub loss: Loss,
     #[serde(default)]
     pub dtype: Dtype,
@@ -336,6 +339,11 @@ impl Spec {
             ));
         }
         self.training.validate()?;
+        if let Some(p) = self.input_dropout {
+            if !(0.0..1.0).contains(&p) {
+                return config_err!("input_dropout is {p}, expected a probability in [0, 1)");
+            }
+        }
         for (l, layer) in self.layers.iter().enumerate() {
             let Some(p) = layer.dropout else { continue };
             if !(0.0..1.0).contains(&p) {
@@ -424,6 +432,13 @@ impl Spec {
             .iter()
             .map(|l| l.dropout.unwrap_or(0.0))
             .collect()
+    }
+
+    /// Gives `trainer` the spec's dropout: each layer's ([`Spec::dropout_rates`]) and the
+    /// inputs' (`input_dropout`).
+    pub fn apply_dropout<F: Float>(&self, trainer: &mut Trainer<F>, net: &Network<F>) {
+        trainer.set_dropout(net, &self.dropout_rates());
+        trainer.set_input_dropout(net, self.input_dropout.unwrap_or(0.0));
     }
 
     /// The layer shapes, without parameters.

@@ -328,3 +328,66 @@ fn sigterm_stops_the_server_cleanly() {
         .unwrap();
     assert!(rest.contains("stopped"), "{rest}");
 }
+
+/// The masks a session's drawing shows: per sample and hidden unit of the worked example's
+/// hidden layer, `s1.m_h1` … as the derivation's JSON gives them (1 kept, 0 dropped).
+fn drawn_mask(state: &Value) -> Vec<bool> {
+    let quantities = state["drawing"]["derivation"]["quantities"]
+        .as_array()
+        .unwrap();
+    ["s1.m_h1", "s1.m_h2", "s2.m_h1", "s2.m_h2"]
+        .iter()
+        .map(|name| {
+            let q = quantities.iter().find(|q| q["name"] == *name).unwrap();
+            q["value"].as_f64().unwrap() == 1.0
+        })
+        .collect()
+}
+
+#[test]
+fn a_session_trains_with_the_specs_dropout_and_draws_the_next_steps_mask() {
+    let toml = include_str!("../examples/14-worked-example-dropout.toml");
+    let spec = backprop::Spec::parse(toml, "spec").unwrap();
+    let mut net = spec.network::<f64>().unwrap();
+    let mut trainer = backprop::Trainer::new(&net, &spec.trainer_config(), 2);
+    spec.apply_dropout(&mut trainer, &net);
+    let masks = |step| {
+        let d = trainer.dropout.as_ref().unwrap();
+        d.kept(step, 2, &[2, 1]).swap_remove(0)
+    };
+    let (first, second) = (masks(0), masks(1));
+
+    let server = Server::start(&[]);
+    let (status, v) = server.json("POST", "/api/sessions", json!({ "toml": toml }));
+    assert_eq!(status, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(v["drawing"]["derivation"]["dropout"]["step"], 1);
+    assert_eq!(drawn_mask(&v), first);
+
+    let (status, s) = server.json(
+        "POST",
+        &format!("/api/sessions/{id}/step"),
+        json!({ "steps": 1 }),
+    );
+    assert_eq!(status, 200, "{s}");
+    // The library's step with the spec's dropout (derived by hand in tests/explain_dropout.rs).
+    let x = [0.05, 0.10, 0.80, 0.20];
+    let t = [0.01, 0.99];
+    trainer.step(&mut net, &x, &t, 2).unwrap();
+    for (k, p) in s["parameters"].as_array().unwrap().iter().enumerate() {
+        let got = p["value"].as_f64().unwrap();
+        assert_eq!(got, net.params[k], "{}", p["name"]);
+    }
+    let (_, w1_without) = worked_by_hand();
+    assert!(
+        (net.params[0] - w1_without).abs() > 1e-6,
+        "dropout changed the step"
+    );
+    // The drawing is of the next step, with that step's masks.
+    assert_eq!(s["drawing"]["derivation"]["dropout"]["step"], 2);
+    assert_eq!(drawn_mask(&s), second);
+    assert_ne!(
+        first, second,
+        "seed 12's first two steps draw different masks"
+    );
+}

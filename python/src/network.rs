@@ -215,6 +215,7 @@ fn explain_spec<F: Float>(
     let mut out = match spec {
         Some(spec) => spec.clone(),
         None => Spec {
+            input_dropout: None,
             inputs: net.inputs,
             loss: net.loss,
             dtype: F::DTYPE,
@@ -529,6 +530,9 @@ fn train_state<'py, F: Float + Element>(
                 seed: key.seed,
             };
             let mut t = Trainer::new(&s.net, &trainer_config, key.samples);
+            if let Some(spec) = spec {
+                spec.apply_dropout(&mut t, &s.net);
+            }
             match old {
                 Some((o, _)) => carry_over(&mut t, o.optimizer, o.state.epochs_done),
                 None => {

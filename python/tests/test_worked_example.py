@@ -125,3 +125,24 @@ def test_explain_on_given_samples_of_a_loaded_network(tmp_path):
         loaded.explain(X, T)
     e = loaded.explain(X[:1], T[:1], learning_rate=0.5)
     assert "s1.z_h1" in e.to_json() and "s2.z_h1" not in e.to_json()
+
+
+def test_a_spec_with_dropout_trains_with_its_mask():
+    """examples/14: dropout 0.5 on the hidden layer, seed 12, whose first mask keeps h1 and
+    drops h2 in sample 1 and the other way round in sample 2 (scaled by 1/(1 − p) = 2)."""
+    mask = np.array([[2.0, 0.0], [0.0, 2.0]])
+    batch = len(X)
+    a1 = sigmoid(X @ W1.T + B1)
+    am = a1 * mask  # what the output layer reads
+    a2 = sigmoid(am @ W2.T + B2)
+    dz2 = (a2 - T) / batch * a2 * (1 - a2)
+    dz1 = (dz2 @ W2) * mask * a1 * (1 - a1)
+    params = np.concatenate([W1.ravel(), [B1], W2.ravel(), [B2]])
+    grads = np.concatenate(
+        [(dz1.T @ X).ravel(), [dz1.sum()], (dz2.T @ am).ravel(), [dz2.sum()]]
+    )
+    net = backprop.Network.from_spec(EXAMPLES / "14-worked-example-dropout.toml")
+    # Evaluation uses every unit, unscaled.
+    np.testing.assert_allclose(net.predict(X), sigmoid(a1 @ W2.T + B2), rtol=1e-14)
+    net.train()  # the spec's inline [data], epochs = 1
+    np.testing.assert_allclose(net.parameters(), params - ETA * grads, rtol=1e-14)

@@ -214,7 +214,7 @@ fn setup<F: Float>(spec: &Spec, args: &Args) -> Result<Setup<F>> {
     }
     let mut net = spec.network::<F>()?;
     let mut trainer = Trainer::new(&net, &spec.trainer_config(), train.len());
-    trainer.set_dropout(&net, &spec.dropout_rates());
+    spec.apply_dropout(&mut trainer, &net);
     let mut plan = spec.plan();
     plan.stop_after = args.stop_after;
     if let Some(path) = &args.resume {

@@ -45,10 +45,11 @@ pub struct Derivation {
     pub sections: Vec<Section>,
     /// The rows the step is worked on, and where they come from.
     pub data: StepRows,
-    /// Each layer's dropout rate p (0: none), and the seed the step's masks are drawn from
-    /// (`[training] seed`).
+    /// Each layer's dropout rate p (0: none), the seed the step's masks are drawn from
+    /// (`[training] seed`), and the step of the run (from 0) whose masks they are.
     pub dropout: Vec<f64>,
     pub seed: u64,
+    pub step: u64,
 }
 
 /// A part of the step, in the order of the notes.
@@ -98,12 +99,13 @@ pub enum Note {
     /// the biases too when `biases`).
     WeightDecay { lambda: f64, biases: bool },
     /// Dropout of rate `p` on the outputs of layer `layer` (0-based), units `units`: this step's
-    /// mask m (1 kept, 0 dropped, per sample and unit) is the engine's for the run's first step
-    /// from `seed`, and the layer above reads `ã = m·a/(1 − p)`.
+    /// mask m (1 kept, 0 dropped, per sample and unit) is the engine's for step `step` of the
+    /// run (from 0) from `seed`, and the layer above reads `ã = m·a/(1 − p)`.
     Dropout {
         layer: usize,
         p: f64,
         seed: u64,
+        step: u64,
         units: Vec<String>,
     },
     /// One sample's mask of one layer: the units it keeps and those it drops.
@@ -152,6 +154,18 @@ impl Derivation {
     /// [`Dropout::kept`], from `[training] seed`) for the batch the rows are the first of
     /// (`data.cut_from`, else the rows themselves).
     pub fn from_rows(spec: &Spec, data: &StepRows) -> Result<Derivation> {
+        Derivation::from_rows_at(spec, data, 0, data.cut_from.unwrap_or(data.len))
+    }
+
+    /// The step on these rows when they are the first of a batch of `batch` samples taken as
+    /// step `step` of the run (from 0): with dropout, the masks the engine draws for that step
+    /// ([`Dropout::kept`]). A session that has trained writes out its next step this way.
+    pub fn from_rows_at(
+        spec: &Spec,
+        data: &StepRows,
+        step: u64,
+        batch: usize,
+    ) -> Result<Derivation> {
         let rates = spec.dropout_rates();
         let units: Vec<usize> = spec
             .network::<f64>()?
@@ -162,15 +176,15 @@ impl Derivation {
         let kept = match Dropout::new(&rates, spec.training.seed) {
             None => vec![Vec::new(); units.len()],
             Some(d) => {
-                let batch = data.cut_from.unwrap_or(data.len);
-                d.kept(0, batch, &units)
+                let batch = batch.max(data.len);
+                d.kept(step, batch, &units)
                     .into_iter()
                     .zip(&units)
                     .map(|(k, &u)| k[..k.len().min(data.len * u)].to_vec())
                     .collect()
             }
         };
-        Derivation::from_rows_masked(spec, data, &kept)
+        Derivation::masked_at(spec, data, &kept, step)
     }
 
     /// The step on these rows with these dropout masks: per layer, `true` for each unit kept,
@@ -180,11 +194,26 @@ impl Derivation {
         data: &StepRows,
         kept: &[Vec<bool>],
     ) -> Result<Derivation> {
+        Derivation::masked_at(spec, data, kept, 0)
+    }
+
+    /// [`Derivation::from_rows_masked`], the masks being those of step `step` of the run.
+    fn masked_at(
+        spec: &Spec,
+        data: &StepRows,
+        kept: &[Vec<bool>],
+        step: u64,
+    ) -> Result<Derivation> {
         let rows = data;
         let net = spec.network::<f64>()?;
         check_size(&net.layers, net.params.len())?;
         let rates = spec.dropout_rates();
         written_out(&spec.optimizer_config())?;
+        if spec.input_dropout.is_some_and(|p| p > 0.0) {
+            return Err(Error::Config(
+                "a written-out step shows dropout on hidden layers, not on the inputs; this spec has input_dropout (leave it out to write the step out)".into(),
+            ));
+        }
         for (l, (layer, &p)) in net.layers.iter().zip(&rates).enumerate() {
             let expected = if p > 0.0 { rows.len * layer.units } else { 0 };
             if kept.get(l).map_or(0, Vec::len) != expected {
@@ -219,6 +248,7 @@ impl Derivation {
             rates: rates.clone(),
             kept: kept.to_vec(),
             seed: spec.training.seed,
+            step,
             loss: net.loss,
             names: all_params(&net.layers),
             params: Vec::new(),
@@ -291,6 +321,7 @@ struct Builder<'a> {
     rates: Vec<f64>,
     kept: Vec<Vec<bool>>,
     seed: u64,
+    step: u64,
     loss: Loss,
     /// The parameters' names and nodes, in the engine's parameter order.
     names: Vec<Param>,
@@ -345,6 +376,7 @@ impl Builder<'_> {
         Derivation {
             dropout: self.rates,
             seed: self.seed,
+            step: self.step,
             graph: self.graph,
             inputs,
             layers: self.layers.to_vec(),
@@ -383,6 +415,7 @@ impl Builder<'_> {
                     layer: l,
                     p,
                     seed: self.seed,
+                    step: self.step,
                     units: (0..self.layers[l].units)
                         .map(|j| self.unit(l, j).to_string())
                         .collect(),

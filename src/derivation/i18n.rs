@@ -162,16 +162,18 @@ pub fn note(lang: Lang, note: &Note) -> String {
             "权重衰减 λ = {lambda}（损失加 L2 项 E_total + ½λ·Σθ²，{}）：更新用 g_θ = ∂E_total/∂θ + λ·θ 代替梯度。",
             if *biases { "对权重和偏置" } else { "只对权重，不含偏置" }
         ),
-        (Lang::En, Note::Dropout { layer, p, seed, units }) => format!(
-            "Dropout p = {p} on layer {} ({}): in training, each sample drops each of these units with probability p. This step's mask (the engine's for the run's first step, drawn from seed {seed}) is m = 1 for a kept unit and m = 0 for a dropped one; the layer above reads ã = m·a/(1 − p), a kept unit's output scaled by 1/(1 − p) = {}, a dropped unit's 0. (Evaluation uses every unit unscaled.)",
+        (Lang::En, Note::Dropout { layer, p, seed, step, units }) => format!(
+            "Dropout p = {p} on layer {} ({}): in training, each sample drops each of these units with probability p. This step's mask (the engine's for {}, drawn from seed {seed}) is m = 1 for a kept unit and m = 0 for a dropped one; the layer above reads ã = m·a/(1 − p), a kept unit's output scaled by 1/(1 − p) = {}, a dropped unit's 0. (Evaluation uses every unit unscaled.)",
             layer + 1,
             units.join(", "),
+            run_step(Lang::En, *step),
             round(1.0 / (1.0 - p))
         ),
-        (Lang::Zh, Note::Dropout { layer, p, seed, units }) => format!(
-            "第 {} 层（{}）的 dropout，p = {p}：训练时每个样本的每个单元以概率 p 被丢弃。本步的掩码（引擎在这次训练第一步用的掩码，由种子 {seed} 生成）：保留的单元 m = 1，丢弃的单元 m = 0；上一层读入 ã = m·a/(1 − p)，即保留单元的输出乘以 1/(1 − p) = {}，丢弃单元为 0。（评估时用全部单元，不缩放。）",
+        (Lang::Zh, Note::Dropout { layer, p, seed, step, units }) => format!(
+            "第 {} 层（{}）的 dropout，p = {p}：训练时每个样本的每个单元以概率 p 被丢弃。本步的掩码（引擎在{}用的掩码，由种子 {seed} 生成）：保留的单元 m = 1，丢弃的单元 m = 0；上一层读入 ã = m·a/(1 − p)，即保留单元的输出乘以 1/(1 − p) = {}，丢弃单元为 0。（评估时用全部单元，不缩放。）",
             layer + 1,
             units.join("、"),
+            run_step(Lang::Zh, *step),
             round(1.0 / (1.0 - p))
         ),
         (Lang::En, Note::Mask { kept, dropped }) => {
@@ -250,13 +252,15 @@ pub fn summary(lang: Lang, d: &Derivation) -> Vec<String> {
         if p > 0.0 {
             lines.push(match lang {
                 Lang::En => format!(
-                    "dropout p = {p} on layer {}: the mask of the run's first step, from seed {}",
+                    "dropout p = {p} on layer {}: the mask of {}, from seed {}",
                     l + 1,
+                    run_step(Lang::En, d.step),
                     d.seed
                 ),
                 Lang::Zh => format!(
-                    "第 {} 层 dropout p = {p}：掩码为这次训练第一步的掩码，种子 {}",
+                    "第 {} 层 dropout p = {p}：掩码为{}的掩码，种子 {}",
                     l + 1,
+                    run_step(Lang::Zh, d.step),
                     d.seed
                 ),
             });
@@ -411,5 +415,15 @@ pub fn check_summary(lang: Lang, correct: usize, slips: usize, carried: usize) -
             if slips == 1 { "" } else { "s" }
         ),
         Lang::Zh => format!("{correct} 个正确，{slips} 处笔误，{carried} 处沿用前面的错误"),
+    }
+}
+
+/// Step `step` of a run (from 0), as the dropout notes name it.
+fn run_step(lang: Lang, step: u64) -> String {
+    match (lang, step) {
+        (Lang::En, 0) => "the run's first step".into(),
+        (Lang::En, k) => format!("step {} of the run", k + 1),
+        (Lang::Zh, 0) => "这次训练第一步".into(),
+        (Lang::Zh, k) => format!("这次训练第 {} 步", k + 1),
     }
 }

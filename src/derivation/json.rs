@@ -89,7 +89,7 @@ pub fn document(d: &Derivation) -> Value {
     };
     // Dropout: each layer's rate, and the seed of the step's masks (the `m_` quantities).
     let dropout = if d.has_dropout() {
-        json!({ "rates": d.dropout, "seed": d.seed, "step": 1 })
+        json!({ "rates": d.dropout, "seed": d.seed, "step": d.step + 1 })
     } else {
         Value::Null
     };

@@ -136,8 +136,62 @@ impl Dropout {
     }
 }
 
+/// Dropout on the network's inputs (Srivastava et al. use p = 0.2 on MNIST's pixels): while
+/// training, the batch `X` `[B × I]` is read as `X̃ = X ⊙ M`, M of 0 or 1/(1 − p), so the first
+/// layer's `Z = X̃·Wᵀ + b` and `∂E/∂W = dZᵀ·X̃`; nothing else changes (no gradient flows into
+/// the data). Step k's mask is drawn from the ChaCha stream k of its own seed offset (the
+/// layers' masks are those of a run without it), sample by sample in batch order, input by
+/// input, with the layers' rule: kept when a 32-bit draw is at least ⌊p·2³²⌉.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputDropout {
+    pub rate: f64,
+    seed: u64,
+    threshold: u64,
+}
+
+impl InputDropout {
+    /// `None` for a rate of 0. The rate is in [0, 1) (the spec checks it).
+    pub fn new(rate: f64, seed: u64) -> Option<InputDropout> {
+        (rate > 0.0).then(|| InputDropout {
+            rate,
+            seed,
+            threshold: (rate * 4_294_967_296.0).round() as u64,
+        })
+    }
+
+    /// Writes `X̃ = X ⊙ M` of step `step` for the batch `x` `[B × I]` into `out` (as long as `x`).
+    pub fn apply<F: Float>(&self, step: u64, x: &[F], out: &mut [F]) {
+        let keep = F::from_f64(1.0 / (1.0 - self.rate));
+        let mut rng = self.stream(step);
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = if u64::from(rng.next_u32()) >= self.threshold {
+                v * keep
+            } else {
+                F::ZERO
+            };
+        }
+    }
+
+    /// Which of the `batch × inputs` values step `step` keeps, in the order
+    /// [`InputDropout::apply`] draws them (`true`: kept).
+    pub fn kept(&self, step: u64, batch: usize, inputs: usize) -> Vec<bool> {
+        let mut rng = self.stream(step);
+        (0..batch * inputs)
+            .map(|_| u64::from(rng.next_u32()) >= self.threshold)
+            .collect()
+    }
+
+    fn stream(&self, step: u64) -> ChaCha8Rng {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ INPUT_DROPOUT_SEED);
+        rng.set_stream(step);
+        rng
+    }
+}
+
 /// The seed offset of the dropout streams.
 const DROPOUT_SEED: u64 = 0x4452_4f50_4f55_5421;
+/// The seed offset of the inputs' dropout streams.
+const INPUT_DROPOUT_SEED: u64 = 0x494e_5055_5444_524f;
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,7 @@
 //! request, and its state written for the page (the drawing and the derivation of the next
 //! step, the loss so far). Everything here goes through the library's public API.
 
+use backprop::data::Pick;
 use backprop::derivation::{html, json, write_node, Derivation, RenderOptions, Writer};
 use backprop::spec::BiasSpec;
 use backprop::{Dataset, Error, Network, Result, Spec, Trainer, TrainerConfig};
@@ -66,7 +67,8 @@ impl Session {
             ..spec.trainer_config()
         };
         let batch = config.batch_size.clamp(1, n.max(1));
-        let trainer = Trainer::new(&net, &config, n);
+        let mut trainer = Trainer::new(&net, &config, n);
+        spec.apply_dropout(&mut trainer, &net);
         Ok(Session {
             toml: toml.to_string(),
             spec,
@@ -194,7 +196,7 @@ impl Session {
             "not_drawn": Value::Null,
         });
         if draw {
-            match drawing(&self.current_spec()) {
+            match drawing(&self.current_spec(), self.trainer.steps_done(), self.batch) {
                 Ok(d) => state["drawing"] = d,
                 Err(e) => state["not_drawn"] = Value::from(e.to_string()),
             }
@@ -203,9 +205,15 @@ impl Session {
     }
 }
 
-/// The drawing and the derivation of the step a spec's first batch takes.
-fn drawing(spec: &Spec) -> Result<Value> {
-    let d = Derivation::from_spec(spec, None)?;
+/// The drawing and the derivation of the step a spec's inline rows take as the first of a
+/// batch of `batch` samples at step `step` (with dropout, that step's masks).
+fn drawing(spec: &Spec, step: u64, batch: usize) -> Result<Value> {
+    let pick = Pick::FirstBatch {
+        batch_size: usize::MAX,
+        limit: DRAWN_SAMPLES,
+    };
+    let rows = spec.step_rows(std::path::Path::new(""), pick)?;
+    let d = Derivation::from_rows_at(spec, &rows, step, batch)?;
     let page = html::render(&d, RenderOptions::default());
     let svg = page
         .find("<svg")

@@ -15,7 +15,7 @@
 
 use crate::data::Dataset;
 use crate::engine::collective::Collective;
-use crate::engine::dropout::Dropout;
+use crate::engine::dropout::{Dropout, InputDropout};
 use crate::engine::float::Float;
 use crate::engine::matrix::PARALLEL_FLOPS;
 use crate::engine::network::Network;
@@ -141,6 +141,9 @@ pub struct Trainer<F> {
     pub state: TrainingState,
     /// Dropout, when a layer has it ([`Trainer::set_dropout`]).
     pub dropout: Option<Dropout>,
+    /// Dropout on the inputs ([`Trainer::set_input_dropout`]), and the masked batch it reads.
+    pub input_dropout: Option<InputDropout>,
+    dropped_x: Vec<F>,
     /// The parameters after the epoch of the lowest validation loss
     /// ([`TrainingState::best_epoch`]), kept by [`Trainer::fit`] when it has a validation set.
     pub best_params: Option<Vec<F>>,
@@ -179,6 +182,8 @@ impl<F: Float> Trainer<F> {
             batch_t: vec![F::ZERO; batch_size * net.outputs()],
             state: TrainingState::default(),
             dropout: None,
+            input_dropout: None,
+            dropped_x: Vec::new(),
             best_params: None,
             restored_best: None,
             history: Vec::new(),
@@ -194,6 +199,18 @@ impl<F: Float> Trainer<F> {
         for part in &mut self.workspace.parts {
             part.set_dropout(net, rates);
         }
+    }
+
+    /// Drops each input with probability `rate` during training (0: none; see
+    /// [`InputDropout`]), masks from the trainer's seed.
+    pub fn set_input_dropout(&mut self, net: &Network<F>, rate: f64) {
+        self.input_dropout = InputDropout::new(rate, self.seed);
+        let len = if self.input_dropout.is_some() {
+            self.batch_size * net.inputs
+        } else {
+            0
+        };
+        self.dropped_x = vec![F::ZERO; len];
     }
 
     /// Steps taken, counting those of a resumed run (the optimizer's count).
@@ -212,7 +229,11 @@ impl<F: Float> Trainer<F> {
     #[inline]
     pub fn step(&mut self, net: &mut Network<F>, x: &[F], t: &[F], batch: usize) -> Result<F> {
         if let Some(tiny) = &mut self.tiny {
-            if self.dropout.is_none() && self.group.is_none() && self.optimizer.is_plain_sgd() {
+            if self.dropout.is_none()
+                && self.input_dropout.is_none()
+                && self.group.is_none()
+                && self.optimizer.is_plain_sgd()
+            {
                 let lr = F::from_f64(self.optimizer.config.learning_rate);
                 let grads = &mut self.workspace.parts[0].grads;
                 if let Some(loss) = tiny.step(net, x, t, batch, lr, grads) {
@@ -226,11 +247,20 @@ impl<F: Float> Trainer<F> {
         self.general_step(net, x, t, batch)
     }
 
-    /// [`Trainer::step`] through the workspace and the optimizer (apart from the one-pass step,
-    /// so that a tiny network's call does not pay for this one's set-up).
+    /// [`Trainer::step`] through the workspace and the optimizer, with the inputs' dropout
+    /// (apart from the one-pass step, so that a tiny network's call does not pay for this
+    /// one's set-up).
     #[inline(never)]
     fn general_step(&mut self, net: &mut Network<F>, x: &[F], t: &[F], batch: usize) -> Result<F> {
         let step = self.optimizer.steps;
+        let x = match &self.input_dropout {
+            Some(d) => {
+                let masked = &mut self.dropped_x[..x.len()];
+                d.apply(step, x, masked);
+                &*masked
+            }
+            None => x,
+        };
         let loss = match &self.group {
             None => {
                 if let Some(d) = &self.dropout {
