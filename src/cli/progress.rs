@@ -95,10 +95,18 @@ impl Progress {
         }
     }
 
-    /// After each step.
+    /// After each step (at once when there are no bars: this runs at the rate of the steps).
     #[inline]
     pub fn step(&mut self, p: StepProgress) {
-        if self.bars.is_none() || !self.step_throttle.ready() {
+        if self.bars.is_some() {
+            self.step_bar(p);
+        }
+    }
+
+    /// [`Progress::step`] with the bars shown.
+    #[inline(never)]
+    fn step_bar(&mut self, p: StepProgress) {
+        if !self.step_throttle.ready() {
             return;
         }
         let (_, _, bar) = self.bars.as_ref().expect("checked");
@@ -110,6 +118,11 @@ impl Progress {
             num(p.loss, 4),
             rate.round()
         ));
+    }
+
+    /// Whether [`Progress::epoch`] does anything (not with `--quiet`).
+    pub fn shows_epochs(&self) -> bool {
+        !self.quiet
     }
 
     /// After each epoch.

@@ -548,6 +548,20 @@ impl<F: Float> backprop::Observer<F> for Observer<'_> {
         self.log.is_some() || self.events.is_some()
     }
 
+    /// An epoch is reported when something shows or keeps it (the progress display, a log
+    /// line, a plot point, an event, a checkpoint), and always in a group of processes (whose
+    /// ranks agree on stopping at each report). Ctrl-C breaks a step, which is reported.
+    #[inline]
+    fn wants_report(&self, epoch: usize) -> bool {
+        let checkpoint = (self.args.checkpoint_every).is_some_and(|n| epoch.is_multiple_of(n));
+        !matches!(self.group, Group::Alone)
+            || self.progress.shows_epochs()
+            || self.log.is_some()
+            || self.args.plot.is_some()
+            || self.events.is_some()
+            || (checkpoint && self.args.save.is_some())
+    }
+
     /// Ctrl-C breaks after the step in progress.
     #[inline]
     fn step(&mut self, p: StepProgress) -> ControlFlow<()> {

@@ -216,10 +216,12 @@ fn leaky_relu<F: Float>(z: F) -> F {
 /// Stable logistic function: never evaluates `e^x` for a large positive `x`.
 #[inline(always)]
 pub fn sigmoid<F: Float>(z: F) -> F {
+    // e^−|z| is e^−z for z ≥ 0 and e^z below: one exponential whichever the branch (written
+    // as two, the compiler may call both and select, as it did for a row of two units).
+    let e = (-z.abs()).exp();
     if z >= F::ZERO {
-        F::ONE / (F::ONE + (-z).exp())
+        F::ONE / (F::ONE + e)
     } else {
-        let e = z.exp();
         e / (F::ONE + e)
     }
 }

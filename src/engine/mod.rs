@@ -6,6 +6,7 @@
 pub mod activation;
 pub mod collective;
 pub mod dropout;
+pub(crate) mod fixed;
 pub mod float;
 pub mod gradcheck;
 pub mod init;

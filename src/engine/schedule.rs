@@ -48,6 +48,7 @@ impl Schedule {
     }
 
     /// The rate of epoch `epoch`, counted from 0.
+    #[inline]
     pub fn rate(&self, epoch: usize) -> f64 {
         if epoch < self.warmup {
             return self.base * (epoch + 1) as f64 / self.warmup as f64;

@@ -30,6 +30,7 @@
 //! untouched: the caller redoes it on the general path, which says where it arose.
 
 use crate::engine::activation::Activation;
+use crate::engine::fixed::Fixed;
 use crate::engine::float::Float;
 use crate::engine::layer::Layer;
 use crate::engine::network::Network;
@@ -45,6 +46,9 @@ pub struct TinyStep<F> {
     dz: Vec<F>,
     /// ∂E/∂A of the output layer where the loss needs it (softmax under `half_sse`/`mse`).
     scratch: Vec<F>,
+    /// The whole step as one function of the network's shape, for a network that has one
+    /// ([`crate::engine::fixed`]); it needs none of the buffers.
+    fixed: Option<Fixed<F>>,
 }
 
 impl<F: Float> TinyStep<F> {
@@ -62,6 +66,7 @@ impl<F: Float> TinyStep<F> {
             a: vec![F::ZERO; rows],
             dz: vec![F::ZERO; rows],
             scratch: vec![F::ZERO; capacity * net.outputs()],
+            fixed: Fixed::new(net, capacity),
         })
     }
 
@@ -69,6 +74,7 @@ impl<F: Float> TinyStep<F> {
     /// `t` `[batch × outputs]`: returns the batch loss (before the update) and leaves ∂E/∂θ in
     /// `grads` (the layout of `params`). `None` when the loss is not finite: then nothing was
     /// updated.
+    #[inline]
     pub fn step(
         &mut self,
         net: &mut Network<F>,
@@ -79,6 +85,24 @@ impl<F: Float> TinyStep<F> {
         grads: &mut [F],
     ) -> Option<F> {
         assert!(batch <= self.capacity, "batch larger than the workspace");
+        match &self.fixed {
+            // it checks the sizes of `x` and `t` with the counts it knows
+            Some(fixed) => fixed.step(&mut net.params, x, t, batch, lr, grads),
+            None => self.layered(net, x, t, batch, lr, grads),
+        }
+    }
+
+    /// [`TinyStep::step`] layer by layer, through the buffers.
+    #[inline(never)]
+    fn layered(
+        &mut self,
+        net: &mut Network<F>,
+        x: &[F],
+        t: &[F],
+        batch: usize,
+        lr: F,
+        grads: &mut [F],
+    ) -> Option<F> {
         assert_eq!(x.len(), batch * net.inputs, "input is not [batch × inputs]");
         assert_eq!(
             t.len(),
@@ -294,7 +318,7 @@ impl<F: Float> Backward<'_, F> {
 
 /// `dz ← f'(z) ⊙ dz` in place (`dz` holding ∂E/∂A), the activation chosen once for the loop.
 #[inline(always)]
-fn through_activation<F: Float>(act: Activation, z: &[F], a: &[F], dz: &mut [F]) {
+pub(crate) fn through_activation<F: Float>(act: Activation, z: &[F], a: &[F], dz: &mut [F]) {
     macro_rules! each {
         ($($kind:ident)*) => {
             match act {
@@ -331,13 +355,24 @@ mod tests {
             .collect()
     }
 
+    impl<F> TinyStep<F> {
+        /// The same step without its fixed-shape kernel: layer by layer, through the buffers.
+        fn layer_by_layer(mut self) -> Self {
+            self.fixed = None;
+            self
+        }
+    }
+
     /// Steps of the one-pass step against the general path (`Network::loss_and_gradients`, then
     /// θ ← θ − η·g written out): the same loss, gradient and parameters, bit for bit, for every
     /// activation and loss, both bias kinds, shapes of at most four (unrolled) and more (run
-    /// time), one to three layers, full and partial batches, f64 and f32.
+    /// time), one to three layers, full and partial batches, f64 and f32; each network both
+    /// layer by layer and, where it has one, with its fixed-shape kernel
+    /// ([`crate::engine::fixed`]: one or two layers of at most four, elementwise activations,
+    /// `half_sse` or `mse`).
     fn agrees<F: Float>() {
         use Activation::*;
-        let hidden: [&[(usize, Activation, BiasKind)]; 5] = [
+        let hidden: [&[(usize, Activation, BiasKind)]; 8] = [
             &[],
             &[(2, Sigmoid, BiasKind::Shared)],
             &[(3, Tanh, BiasKind::PerUnit), (4, Relu, BiasKind::Shared)],
@@ -346,6 +381,9 @@ mod tests {
                 (6, Linear, BiasKind::PerUnit),
                 (2, Sigmoid, BiasKind::PerUnit),
             ],
+            &[(4, Tanh, BiasKind::PerUnit)],
+            &[(3, Relu, BiasKind::Shared)],
+            &[(2, Linear, BiasKind::Shared)],
         ];
         let outputs = [
             (1, Sigmoid, Loss::HalfSse),
@@ -354,9 +392,12 @@ mod tests {
             (1, Sigmoid, Loss::Bce),
             (3, Softmax, Loss::HalfSse),
             (5, Tanh, Loss::HalfSse),
+            (4, Relu, Loss::Mse),
+            (3, Tanh, Loss::HalfSse),
+            (4, LeakyRelu, Loss::HalfSse),
         ];
-        let mut cases = 0;
-        for inputs in [1, 2, 3, 5] {
+        let (mut cases, mut fixed) = (0, 0);
+        for inputs in [1, 2, 3, 4, 5] {
             for (h, layers) in hidden.iter().enumerate() {
                 for (o, &(units, act, loss)) in outputs.iter().enumerate() {
                     let bias = if o % 2 == 0 {
@@ -379,8 +420,15 @@ mod tests {
                     });
                     let mut net = Network::<F>::new(inputs, &shapes, loss).unwrap();
                     net.params = values(net.params.len(), inputs + h);
-                    for capacity in [1, 2, 3] {
+                    for (capacity, by_layer) in
+                        [1, 2, 3].into_iter().flat_map(|c| [(c, false), (c, true)])
+                    {
                         let mut tiny = TinyStep::new(&net, capacity).expect("small layers");
+                        if by_layer {
+                            tiny = tiny.layer_by_layer();
+                        } else if tiny.fixed.is_some() {
+                            fixed += 1;
+                        }
                         let mut general = net.clone();
                         let mut mine = net.clone();
                         let mut ws = Workspace::new(&net, capacity);
@@ -408,7 +456,7 @@ mod tests {
                             let got = tiny
                                 .step(&mut mine, &x, &t, batch, lr, &mut grads)
                                 .expect("finite");
-                            let what = format!("{inputs} inputs, hidden {h}, output {o}, capacity {capacity}, step {step}");
+                            let what = format!("{inputs} inputs, hidden {h}, output {o}, capacity {capacity}, layer by layer {by_layer}, step {step}");
                             assert_eq!(
                                 got.to_f64().to_bits(),
                                 want.to_f64().to_bits(),
@@ -434,7 +482,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cases, 4 * 5 * 6 * 3 * 4);
+        assert_eq!(cases, 5 * 8 * 9 * 3 * 2 * 4);
+        // with a kernel: inputs 1–4, hidden none or one of 2, 1, 4, 3 and 2 units, outputs 0,
+        // 1, 6, 7, 8; three capacities
+        assert_eq!(fixed, 4 * 6 * 5 * 3);
     }
 
     #[test]
@@ -443,7 +494,8 @@ mod tests {
         agrees::<f32>();
     }
 
-    /// A loss that is not finite stops the step before anything is updated.
+    /// A loss that is not finite stops the step before anything is updated, with the
+    /// fixed-shape kernel and layer by layer.
     #[test]
     fn a_step_whose_loss_is_not_finite_changes_nothing() {
         let shapes = [LayerShape {
@@ -454,12 +506,15 @@ mod tests {
         let mut net = Network::<f64>::new(2, &shapes, Loss::HalfSse).unwrap();
         net.params = vec![0.5, -0.25, 0.125];
         let before = net.params.clone();
-        let mut tiny = TinyStep::new(&net, 1).unwrap();
-        let mut grads = vec![7.0; 3];
-        let got = tiny.step(&mut net, &[f64::NAN, 1.0], &[0.0], 1, 0.1, &mut grads);
-        assert!(got.is_none());
-        assert_eq!(net.params, before);
-        assert_eq!(grads, vec![7.0; 3]);
+        let tiny = TinyStep::new(&net, 1).unwrap();
+        assert!(tiny.fixed.is_some());
+        for mut tiny in [tiny.clone(), tiny.layer_by_layer()] {
+            let mut grads = vec![7.0; 3];
+            let got = tiny.step(&mut net, &[f64::NAN, 1.0], &[0.0], 1, 0.1, &mut grads);
+            assert!(got.is_none());
+            assert_eq!(net.params, before);
+            assert_eq!(grads, vec![7.0; 3]);
+        }
     }
 
     /// A network with a layer too large for the fused loops takes the general path.

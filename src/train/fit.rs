@@ -63,6 +63,15 @@ pub trait Observer<F> {
     fn step(&mut self, _progress: StepProgress) -> ControlFlow<()> {
         ControlFlow::Continue(())
     }
+    /// Whether the observer needs the report of epoch `epoch` (counted from 1); default: every
+    /// one. For an epoch it does not need, [`Trainer::fit`] builds no report and makes no
+    /// [`Observer::epoch`] call (with epochs of one step, a report per epoch is a noticeable
+    /// share of the run). `fit` reports regardless an epoch measured on a validation set, the
+    /// last epoch of the run, and an epoch whose last [`Observer::step`] call broke.
+    #[inline]
+    fn wants_report(&self, _epoch: usize) -> bool {
+        true
+    }
     /// After each epoch; an error ends the run.
     fn epoch(
         &mut self,
@@ -119,8 +128,32 @@ impl<F: Float> Trainer<F> {
             let rate = plan.schedule.rate(index);
             self.optimizer.set_learning_rate(rate);
             // On this thread: `fit` moved to a pool thread above when the step uses threads.
-            let stats = self.epoch_checked(net, train, |p| observer.step(p))?;
+            let mut broke = false;
+            let stats = self.epoch_checked(net, train, |p| {
+                let flow = observer.step(p);
+                broke = flow.is_break();
+                flow
+            })?;
             let trained = now();
+            if validation.is_none()
+                && index + 1 < end
+                && !broke
+                && !observer.wants_report(index + 1)
+            {
+                // Nothing to measure or report: the history's record, if kept, and on.
+                if self.keep_history {
+                    self.history.push(EpochRecord {
+                        epoch: index + 1,
+                        train_loss: stats.loss,
+                        val_loss: None,
+                        val_accuracy: None,
+                        val_rmse: None,
+                        learning_rate: rate,
+                    });
+                }
+                clock = trained;
+                continue;
+            }
             let validation = match (validation, eval_ws.as_mut()) {
                 (Some(v), Some(ws)) => Some(metrics::evaluate(net, v, info, ws)),
                 _ => None,

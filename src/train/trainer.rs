@@ -229,15 +229,6 @@ impl<F: Float> Trainer<F> {
     /// update); a loss or gradient that is not finite is an error that says where it arose.
     #[inline]
     pub fn step(&mut self, net: &mut Network<F>, x: &[F], t: &[F], batch: usize) -> Result<F> {
-        let step = self.optimizer.steps;
-        let x = match &self.input_dropout {
-            Some(d) => {
-                let masked = &mut self.dropped_x[..x.len()];
-                d.apply(step, x, masked);
-                &*masked
-            }
-            None => x,
-        };
         if let Some(tiny) = &mut self.tiny {
             if self.dropout.is_none()
                 && self.input_dropout.is_none()
@@ -250,10 +241,27 @@ impl<F: Float> Trainer<F> {
                     self.optimizer.steps = self.optimizer.steps.saturating_add(1);
                     return Ok(loss);
                 }
-                // A loss that is not finite: the general pass below redoes the step (nothing
-                // was updated) and says where it arose.
+                // A loss that is not finite: the general pass redoes the step (nothing was
+                // updated) and says where it arose.
             }
         }
+        self.general_step(net, x, t, batch)
+    }
+
+    /// [`Trainer::step`] through the workspace and the optimizer, with the inputs' dropout
+    /// (apart from the one-pass step, so that a tiny network's call does not pay for this
+    /// one's set-up).
+    #[inline(never)]
+    fn general_step(&mut self, net: &mut Network<F>, x: &[F], t: &[F], batch: usize) -> Result<F> {
+        let step = self.optimizer.steps;
+        let x = match &self.input_dropout {
+            Some(d) => {
+                let masked = &mut self.dropped_x[..x.len()];
+                d.apply(step, x, masked);
+                &*masked
+            }
+            None => x,
+        };
         let loss = match &self.group {
             None => {
                 if let Some(d) = &self.dropout {
@@ -341,8 +349,9 @@ impl<F: Float> Trainer<F> {
     }
 
     /// [`Trainer::epoch_here`] on data whose shape [`Trainer::check_shapes`] accepted
-    /// ([`Trainer::fit`] checks once for all its epochs).
-    #[inline]
+    /// ([`Trainer::fit`] checks once for all its epochs). Inlined, as the step's call inside
+    /// it: with epochs of one step, each call's set-up is a noticeable share of the epoch.
+    #[inline(always)]
     pub(crate) fn epoch_checked(
         &mut self,
         net: &mut Network<F>,
@@ -415,7 +424,7 @@ impl<F: Float> Trainer<F> {
 
     /// A step on the `b` samples at places `start..start + b` of this epoch's order: gathered
     /// into the batch buffers when shuffled, read in place when not.
-    #[inline]
+    #[inline(always)]
     fn step_on_rows(
         &mut self,
         net: &mut Network<F>,
@@ -429,6 +438,19 @@ impl<F: Float> Trainer<F> {
             let t = &data.t[start * no..(start + b) * no];
             return self.step(net, x, t, b);
         }
+        self.step_on_gathered(net, data, start, b)
+    }
+
+    /// [`Trainer::step_on_rows`] of a shuffled epoch.
+    #[inline(never)]
+    fn step_on_gathered(
+        &mut self,
+        net: &mut Network<F>,
+        data: &Dataset<F>,
+        start: usize,
+        b: usize,
+    ) -> Result<F> {
+        let (ni, no) = (data.inputs, data.outputs);
         let threads = self.uses_threads(net);
         let order = &self.order[start..start + b];
         let (bx, bt) = (&mut self.batch_x[..b * ni], &mut self.batch_t[..b * no]);
