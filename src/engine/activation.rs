@@ -246,6 +246,23 @@ pub fn log_sum_exp<F: Float>(z: &[F]) -> F {
     max + sum.ln()
 }
 
+/// `dz ← f'(z) ⊙ dz` in place (`dz` holding ∂E/∂A), the activation chosen once for the loop.
+#[inline(always)]
+pub(crate) fn through_activation<F: Float>(act: Activation, z: &[F], a: &[F], dz: &mut [F]) {
+    macro_rules! each {
+        ($($kind:ident)*) => {
+            match act {
+                $(Activation::$kind => {
+                    for ((d, &z), &a) in dz.iter_mut().zip(z).zip(a) {
+                        *d = Activation::$kind.backward_elementwise(z, a, *d);
+                    }
+                })*
+            }
+        };
+    }
+    each!(Sigmoid Tanh Relu LeakyRelu Linear Softmax)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,13 +27,13 @@
 //! gradient vector; when it is not, nothing is written (the caller redoes the step on the
 //! general path, which says where it arose).
 
+use crate::engine::activation::through_activation;
 use crate::engine::activation::Activation;
 use crate::engine::float::Float;
 use crate::engine::layer::{BiasKind, Layer};
 use crate::engine::loss::Loss;
 use crate::engine::network::Network;
 use crate::engine::small::row_dot;
-use crate::engine::tiny::through_activation;
 
 /// The largest count of inputs or units a layer of a fixed-shape step has.
 pub const MAX: usize = 4;

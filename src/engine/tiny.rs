@@ -29,7 +29,7 @@
 //! A step whose loss is not finite stops before the backward pass, with the parameters
 //! untouched: the caller redoes it on the general path, which says where it arose.
 
-use crate::engine::activation::Activation;
+use crate::engine::activation::through_activation;
 use crate::engine::fixed::Fixed;
 use crate::engine::float::Float;
 use crate::engine::layer::Layer;
@@ -316,23 +316,6 @@ impl<F: Float> Backward<'_, F> {
     }
 }
 
-/// `dz ← f'(z) ⊙ dz` in place (`dz` holding ∂E/∂A), the activation chosen once for the loop.
-#[inline(always)]
-pub(crate) fn through_activation<F: Float>(act: Activation, z: &[F], a: &[F], dz: &mut [F]) {
-    macro_rules! each {
-        ($($kind:ident)*) => {
-            match act {
-                $(Activation::$kind => {
-                    for ((d, &z), &a) in dz.iter_mut().zip(z).zip(a) {
-                        *d = Activation::$kind.backward_elementwise(z, a, *d);
-                    }
-                })*
-            }
-        };
-    }
-    each!(Sigmoid Tanh Relu LeakyRelu Linear Softmax)
-}
-
 /// θ ← θ − η·g over a row.
 #[inline(always)]
 fn update<F: Float>(p: &mut [F], g: &[F], lr: F) {
@@ -344,6 +327,7 @@ fn update<F: Float>(p: &mut [F], g: &[F], lr: F) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::activation::Activation;
     use crate::engine::layer::{BiasKind, LayerShape};
     use crate::engine::loss::Loss;
     use crate::engine::network::Workspace;
