@@ -379,6 +379,9 @@ mod tests {
             (4, Relu, Loss::Mse),
             (3, Tanh, Loss::HalfSse),
             (4, LeakyRelu, Loss::HalfSse),
+            // sigmoid throughout with a sigmoid hidden layer or none: the kernels that know
+            // their activation when compiled (as output 0)
+            (2, Sigmoid, Loss::Mse),
         ];
         let (mut cases, mut fixed) = (0, 0);
         for inputs in [1, 2, 3, 4, 5] {
@@ -466,10 +469,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cases, 5 * 8 * 9 * 3 * 2 * 4);
+        assert_eq!(cases, 5 * 8 * 10 * 3 * 2 * 4);
         // with a kernel: inputs 1–4, hidden none or one of 2, 1, 4, 3 and 2 units, outputs 0,
-        // 1, 6, 7, 8; three capacities
-        assert_eq!(fixed, 4 * 6 * 5 * 3);
+        // 1, 6, 7, 8, 9; three capacities
+        assert_eq!(fixed, 4 * 6 * 6 * 3);
     }
 
     #[test]

@@ -123,17 +123,23 @@ impl<F: Float> Trainer<F> {
         let mut clock = now();
         let end = plan.stop_after.map_or(plan.epochs, |s| s.min(plan.epochs));
         self.state.planned_epochs = Some(plan.epochs);
+        let one_step = self.epochs_are_one_step(train);
         while self.state.epochs_done < end {
             let index = self.state.epochs_done;
             let rate = plan.schedule.rate(index);
             self.optimizer.set_learning_rate(rate);
             // On this thread: `fit` moved to a pool thread above when the step uses threads.
             let mut broke = false;
-            let stats = self.epoch_checked(net, train, |p| {
+            let progress = |p| {
                 let flow = observer.step(p);
                 broke = flow.is_break();
                 flow
-            })?;
+            };
+            let stats = if one_step {
+                self.one_step_epoch(net, train, progress)
+            } else {
+                self.epoch_checked(net, train, progress)
+            }?;
             let trained = now();
             if validation.is_none()
                 && index + 1 < end

@@ -227,7 +227,7 @@ impl<F: Float> Trainer<F> {
     /// One step on one batch of `batch` samples `x` `[batch × inputs]`, targets `t`
     /// `[batch × outputs]`: forward, loss, backward, update. Returns the batch loss (before the
     /// update); a loss or gradient that is not finite is an error that says where it arose.
-    #[inline]
+    #[inline(always)]
     pub fn step(&mut self, net: &mut Network<F>, x: &[F], t: &[F], batch: usize) -> Result<F> {
         if let Some(tiny) = &mut self.tiny {
             if self.dropout.is_none()
@@ -393,6 +393,46 @@ impl<F: Float> Trainer<F> {
         Ok(EpochStats {
             loss: total.to_f64() / n as f64,
             steps,
+            samples: n,
+        })
+    }
+
+    /// Whether every epoch of `data` from here is one step on the data in place: not shuffled,
+    /// one batch of all of it, and no epoch stopped part-way to continue. Then
+    /// [`Trainer::one_step_epoch`] runs it.
+    pub(crate) fn epochs_are_one_step(&self, data: &Dataset<F>) -> bool {
+        let n = data.len();
+        !self.shuffle
+            && n > 0
+            && self.batch_size >= n
+            && self.state.epoch_position == 0
+            && self.state.epoch_partial_loss == 0.0
+    }
+
+    /// [`Trainer::epoch_checked`] where [`Trainer::epochs_are_one_step`]: the same step and
+    /// the same sums (the epoch's loss `(0 + L·n)/n`, its one step's progress), without the
+    /// loop over batches and the state of an epoch stopped part-way, which with epochs of one
+    /// step are a noticeable share of the epoch. (The progress's break is not checked: an
+    /// epoch's last step never stops it part-way.)
+    #[inline(always)]
+    pub(crate) fn one_step_epoch(
+        &mut self,
+        net: &mut Network<F>,
+        data: &Dataset<F>,
+        mut progress: impl FnMut(StepProgress) -> ControlFlow<()>,
+    ) -> Result<EpochStats> {
+        let n = data.len();
+        let loss = self.step(net, &data.x, &data.t, n)?;
+        let loss = (F::ZERO + loss * F::from_usize(n)).to_f64() / n as f64;
+        let _ = progress(StepProgress {
+            done: n,
+            samples: n,
+            loss,
+        });
+        self.state.epochs_done += 1;
+        Ok(EpochStats {
+            loss,
+            steps: 1,
             samples: n,
         })
     }
