@@ -2,8 +2,9 @@
 //! units each (the worked example: 2-2-1), as one function per shape: every count is a
 //! compile-time constant, the parameters are read once into arrays and written once, and each
 //! sample's pass keeps its pre-activations, activations and `dz` in registers, where the
-//! layered one-pass step ([`crate::engine::tiny`]) keeps them in buffers and works out each
-//! layer's offsets and slices on every step. [`Fixed::new`] picks the function for the
+//! layered one-pass step (`tiny.rs`, this module's one caller, not named as a link so that
+//! nothing here points back up at it) keeps them in buffers and works out each layer's
+//! offsets and slices on every step. [`Fixed::new`] picks the function for the
 //! network's shape once, so the step is one indirect call and the arithmetic. A network that
 //! is sigmoid throughout (the notes' networks) gets functions that know the activation too;
 //! others choose each layer's activation per row at run time (a jump each: 797 → 720
