@@ -7,6 +7,7 @@
 //! cargo run --release --example compare -- floor 1000000      # the floor alone, one process
 //! cargo run --release --example compare -- engine 1000000     # Trainer::step alone, one process
 //! cargo run --release --example compare -- gemm 20              # the GEMM peak, f32, 512³ and 1024³
+//! cargo run --release --example compare -- products 7          # the steps' products alone, one thread
 //! ```
 //! Prints one JSON object: the median over the runs.
 //!
@@ -21,6 +22,10 @@
 //! - `gemm`: the f32 matrix product alone, `C = A·B` for 512³ and 1024³ through the engine's
 //!   `matmul` on all threads (as the criterion bench's `gemm` group): the best GFLOP/s over the
 //!   runs (2 flops a multiply-add), the peak the whole step's products are measured against.
+//! - `products`: each matrix product of the `mnist` and `large` steps alone, on one thread
+//!   (`Threads::One`), as the step calls it (a 64-sample shard, or one of the four row blocks of
+//!   a product on both cores), and the forward product `X·Wᵀ` also from a row-major copy of Wᵀ:
+//!   the best GFLOP/s over the runs, one JSON object a line, with 512³ for the one-core peak.
 
 use backprop::{Dataset, OptimizerConfig, Spec, Trainer, TrainerConfig};
 use rand::{Rng, SeedableRng};
@@ -42,9 +47,10 @@ fn main() {
         Some("floor") => floor_process(arg(1, 1_000_000)),
         Some("engine") => engine_process(arg(1, 1_000_000)),
         Some("gemm") => gemm_peak(arg(1, 20)),
+        Some("products") => products(arg(1, 7)),
         _ => {
             eprintln!(
-                "usage: compare worked [STEPS RUNS] | mnist [EPOCHS] | large [EPOCHS] | floor [STEPS] | engine [STEPS] | gemm [RUNS]"
+                "usage: compare worked [STEPS RUNS] | mnist [EPOCHS] | large [EPOCHS] | floor [STEPS] | engine [STEPS] | gemm [RUNS] | products [RUNS]"
             );
             std::process::exit(2);
         }
@@ -162,6 +168,105 @@ fn gemm_runs(runs: usize) {
         best[1],
         rayon::current_num_threads()
     );
+}
+
+/// The step's products alone on one thread: see the module docs.
+fn products(runs: usize) {
+    use backprop::kernels::{matmul, Threads, View};
+    // (what, m, n, k, layout): `X·Wᵀ` reads W `[n × k]` as a transposed view (as the step does)
+    // or a row-major copy of Wᵀ `[k × n]`; `dZᵀ·X` reads dZ `[k × m]` transposed; `dZ·W` and
+    // the square product read both row-major.
+    #[derive(Clone, Copy)]
+    enum Layout {
+        XWt,
+        XWtCopied,
+        DzTX,
+        RowMajor,
+    }
+    use Layout::*;
+    let shapes = [
+        ("784-256-10 shard: forward of layer 1", 64, 256, 784, XWt),
+        (
+            "784-256-10 shard: forward of layer 1, Wᵀ copied",
+            64,
+            256,
+            784,
+            XWtCopied,
+        ),
+        (
+            "784-256-10 unsplit batch 128: forward of layer 1",
+            128,
+            256,
+            784,
+            XWt,
+        ),
+        ("784-256-10 shard: forward of layer 2", 64, 10, 256, XWt),
+        ("784-256-10 shard: ∂W of layer 1", 256, 784, 64, DzTX),
+        ("784-256-10 shard: ∂W of layer 2", 10, 256, 64, DzTX),
+        ("784-256-10 shard: ∂X of layer 2", 64, 256, 10, RowMajor),
+        (
+            "784-1024-1024-10 block: forward of layer 1",
+            128,
+            1024,
+            784,
+            XWt,
+        ),
+        (
+            "784-1024-1024-10 block: forward of layer 2",
+            128,
+            1024,
+            1024,
+            XWt,
+        ),
+        (
+            "784-1024-1024-10 block: forward of layer 2, Wᵀ copied",
+            128,
+            1024,
+            1024,
+            XWtCopied,
+        ),
+        (
+            "784-1024-1024-10 block: ∂W of layer 2",
+            256,
+            1024,
+            512,
+            DzTX,
+        ),
+        (
+            "784-1024-1024-10 block: ∂X of layer 2",
+            128,
+            1024,
+            1024,
+            RowMajor,
+        ),
+        ("512³, the one-core peak", 512, 512, 512, RowMajor),
+    ];
+    for (what, m, n, k, layout) in shapes {
+        let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 * 0.1).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32 * 0.1).collect();
+        let (a, b) = match layout {
+            XWt => (View::rows(&a, k), View::transposed(&b, k)),
+            XWtCopied => (View::rows(&a, k), View::rows(&b, n)),
+            DzTX => (View::transposed(&a, m), View::rows(&b, n)),
+            RowMajor => (View::rows(&a, k), View::rows(&b, n)),
+        };
+        let mut c = vec![0.0f32; m * n];
+        let flops = 2.0 * (m * n * k) as f64;
+        // About 0.2 s of products a run at 200 GFLOP/s.
+        let reps = ((4e10 / flops) as usize).max(3);
+        let mut top = 0.0f64;
+        for _ in 0..runs {
+            let start = Instant::now();
+            for _ in 0..reps {
+                matmul(m, n, k, a, b, &mut c, false, Threads::One);
+            }
+            top = top.max(flops * reps as f64 / start.elapsed().as_secs_f64() / 1e9);
+        }
+        black_box(&c);
+        println!(
+            "{{\"product\": \"{what}\", \"m\": {m}, \"n\": {n}, \"k\": {k}, \"gflops\": {top:.1}}}"
+        );
+    }
 }
 
 /// A ReLU MLP of `sizes` with softmax + cross-entropy, f32, SGD η = 0.01, batch `batch`, on
