@@ -174,71 +174,42 @@ fn gemm_runs(runs: usize) {
 fn products(runs: usize) {
     use backprop::kernels::{matmul, Threads, View};
     // (what, m, n, k, layout): `X·Wᵀ` reads W `[n × k]` as a transposed view (as the step does)
-    // or a row-major copy of Wᵀ `[k × n]`; `dZᵀ·X` reads dZ `[k × m]` transposed; `dZ·W` and
+    // or (`Copied`) a row-major copy of Wᵀ `[k × n]`; `dZᵀ·X` reads dZ `[k × m]` transposed; `dZ·W` and
     // the square product read both row-major.
     #[derive(Clone, Copy)]
     enum Layout {
         XWt,
-        XWtCopied,
+        Copied,
         DzTX,
         RowMajor,
     }
     use Layout::*;
+    // Labels: the network, then a 64-sample shard's product or one of four row blocks.
     let shapes = [
-        ("784-256-10 shard: forward of layer 1", 64, 256, 784, XWt),
+        ("784-256-10 shard: forward 1", 64, 256, 784, XWt),
         (
-            "784-256-10 shard: forward of layer 1, Wᵀ copied",
+            "784-256-10 shard: forward 1, Wᵀ copied",
             64,
             256,
             784,
-            XWtCopied,
+            Copied,
         ),
+        ("784-256-10 batch 128: forward 1", 128, 256, 784, XWt),
+        ("784-256-10 shard: forward 2", 64, 10, 256, XWt),
+        ("784-256-10 shard: ∂W 1", 256, 784, 64, DzTX),
+        ("784-256-10 shard: ∂W 2", 10, 256, 64, DzTX),
+        ("784-256-10 shard: ∂X 2", 64, 256, 10, RowMajor),
+        ("784-1024-1024-10 block: forward 1", 128, 1024, 784, XWt),
+        ("784-1024-1024-10 block: forward 2", 128, 1024, 1024, XWt),
         (
-            "784-256-10 unsplit batch 128: forward of layer 1",
-            128,
-            256,
-            784,
-            XWt,
-        ),
-        ("784-256-10 shard: forward of layer 2", 64, 10, 256, XWt),
-        ("784-256-10 shard: ∂W of layer 1", 256, 784, 64, DzTX),
-        ("784-256-10 shard: ∂W of layer 2", 10, 256, 64, DzTX),
-        ("784-256-10 shard: ∂X of layer 2", 64, 256, 10, RowMajor),
-        (
-            "784-1024-1024-10 block: forward of layer 1",
-            128,
-            1024,
-            784,
-            XWt,
-        ),
-        (
-            "784-1024-1024-10 block: forward of layer 2",
+            "784-1024-1024-10 block: forward 2, Wᵀ copied",
             128,
             1024,
             1024,
-            XWt,
+            Copied,
         ),
-        (
-            "784-1024-1024-10 block: forward of layer 2, Wᵀ copied",
-            128,
-            1024,
-            1024,
-            XWtCopied,
-        ),
-        (
-            "784-1024-1024-10 block: ∂W of layer 2",
-            256,
-            1024,
-            512,
-            DzTX,
-        ),
-        (
-            "784-1024-1024-10 block: ∂X of layer 2",
-            128,
-            1024,
-            1024,
-            RowMajor,
-        ),
+        ("784-1024-1024-10 block: ∂W 2", 256, 1024, 512, DzTX),
+        ("784-1024-1024-10 block: ∂X 2", 128, 1024, 1024, RowMajor),
         ("512³, the one-core peak", 512, 512, 512, RowMajor),
     ];
     for (what, m, n, k, layout) in shapes {
@@ -246,9 +217,8 @@ fn products(runs: usize) {
         let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32 * 0.1).collect();
         let (a, b) = match layout {
             XWt => (View::rows(&a, k), View::transposed(&b, k)),
-            XWtCopied => (View::rows(&a, k), View::rows(&b, n)),
             DzTX => (View::transposed(&a, m), View::rows(&b, n)),
-            RowMajor => (View::rows(&a, k), View::rows(&b, n)),
+            Copied | RowMajor => (View::rows(&a, k), View::rows(&b, n)),
         };
         let mut c = vec![0.0f32; m * n];
         let flops = 2.0 * (m * n * k) as f64;
